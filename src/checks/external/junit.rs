@@ -1,0 +1,196 @@
+//! Reads a JUnit XML report (pytest `--junitxml`, `junit_family=xunit1`)
+//! with quick-junit's deserializer into the tests that ran. xunit1 gives each
+//! testcase a `file` and a **0-based** `line`; the pytest node id is rebuilt
+//! from `file`, `classname` and `name`.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus};
+
+use crate::diagnostic::{Finding, Location, TestCaseResult, TestOutcome};
+
+pub fn parse(xml: &str) -> Result<Vec<TestCaseResult>, String> {
+    let report = Report::deserialize_from_str(xml)
+        .map_err(|error| format!("the JUnit report is not valid: {error}"))?;
+    Ok(report
+        .test_suites
+        .iter()
+        .flat_map(|suite| suite.test_cases.iter())
+        .map(test_result)
+        .collect())
+}
+
+/// A finding per test that failed or errored, at the test's file and line.
+pub fn findings(tests: &[TestCaseResult]) -> Vec<Finding> {
+    tests
+        .iter()
+        .filter(|test| matches!(test.outcome, TestOutcome::Failed | TestOutcome::Error))
+        .map(|test| {
+            let location = match (&test.path, test.line) {
+                (Some(path), Some(line)) => Location::at(path.clone(), line, None),
+                (Some(path), None) => Location::file(path.clone()),
+                (None, _) => Location::default(),
+            };
+            let (rule, verb) = match test.outcome {
+                TestOutcome::Error => ("test-error", "errored"),
+                _ => ("test-failed", "failed"),
+            };
+            let reason = test
+                .message
+                .as_deref()
+                .map(|message| format!(": {message}"))
+                .unwrap_or_default();
+            Finding::new(rule, location, format!("{} {verb}{reason}", test.node_id)).with_fix(
+                format!("run `pytest {}` and fix the code or the test", test.node_id),
+            )
+        })
+        .collect()
+}
+
+fn test_result(case: &TestCase) -> TestCaseResult {
+    let classname = case
+        .classname
+        .as_ref()
+        .map(|name| name.as_str().to_owned())
+        .unwrap_or_default();
+    let name = case.name.as_str().to_owned();
+    let path = case
+        .extra
+        .iter()
+        .find(|(key, _)| key.as_str() == "file")
+        .map(|(_, value)| value.as_str().to_owned());
+    // xunit1 lines are 0-based.
+    let line = case
+        .extra
+        .iter()
+        .find(|(key, _)| key.as_str() == "line")
+        .and_then(|(_, value)| value.as_str().parse::<u32>().ok())
+        .map(|line| line + 1);
+    let (outcome, message, details) = match &case.status {
+        TestCaseStatus::Success { .. } => (TestOutcome::Passed, None, None),
+        TestCaseStatus::NonSuccess {
+            kind,
+            message,
+            description,
+            ..
+        } => (
+            match kind {
+                NonSuccessKind::Failure => TestOutcome::Failed,
+                NonSuccessKind::Error => TestOutcome::Error,
+            },
+            message.as_ref().map(|text| first_line(text.as_str())),
+            description.as_ref().map(|text| text.as_str().to_owned()),
+        ),
+        TestCaseStatus::Skipped { message, .. } => (
+            TestOutcome::Skipped,
+            message.as_ref().map(|text| first_line(text.as_str())),
+            None,
+        ),
+    };
+    TestCaseResult {
+        node_id: node_id(path.as_deref(), &classname, &name),
+        classname,
+        name,
+        path,
+        line,
+        outcome,
+        duration: case.time.unwrap_or(Duration::ZERO),
+        message,
+        details,
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+/// `tests/test_app.py` + `tests.test_app.TestK` + `test_m` gives
+/// `tests/test_app.py::TestK::test_m`.
+fn node_id(path: Option<&str>, classname: &str, name: &str) -> String {
+    let Some(path) = path else {
+        return if classname.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{classname}::{name}")
+        };
+    };
+    if classname.is_empty() {
+        // A collection error: the testcase stands for the whole module.
+        return path.to_owned();
+    }
+    let module = path.trim_end_matches(".py").replace('/', ".");
+    let classes = classname
+        .strip_prefix(&module)
+        .map(|rest| rest.trim_start_matches('.'));
+    match classes {
+        Some("") => format!("{path}::{name}"),
+        Some(classes) => format!("{path}::{}::{name}", classes.replace('.', "::")),
+        // The rootdir differs from the module path (src layouts, rootdir
+        // below the repository): keep the classname's last part when it is a
+        // class, since test modules are lower case.
+        None => match classname.rsplit('.').next() {
+            Some(last) if last.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                format!("{path}::{last}::{name}")
+            }
+            _ => format!("{path}::{name}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pytest_xunit1() {
+        let tests = parse(include_str!(
+            "../../../tests/fixtures/tools/pytest-xunit1.xml"
+        ))
+        .unwrap();
+        let shown: Vec<String> = tests
+            .iter()
+            .map(|test| format!("{} {} {:?}", test.node_id, test.outcome.as_str(), test.line))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "tests/test_app.py::test_add passed Some(3)",
+                "tests/test_app.py::test_bad failed Some(5)",
+                "tests/test_app.py::test_p[1] passed Some(7)",
+                "tests/test_app.py::test_p[2] passed Some(7)",
+                "tests/test_app.py::test_s skipped Some(10)",
+                "tests/test_app.py::TestK::test_m passed Some(13)",
+            ]
+        );
+        let findings = findings(&tests);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].location,
+            Location::at("tests/test_app.py", 5, None)
+        );
+        assert_eq!(
+            findings[0].message,
+            "tests/test_app.py::test_bad failed: assert 3 == 4"
+        );
+    }
+
+    #[test]
+    fn collection_error_is_a_test_error_on_the_module() {
+        let tests = parse(include_str!(
+            "../../../tests/fixtures/tools/pytest-collection-error.xml"
+        ))
+        .unwrap();
+        let errors: Vec<&TestCaseResult> = tests
+            .iter()
+            .filter(|test| test.outcome == TestOutcome::Error)
+            .collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].node_id, "tests/test_broken.py");
+        assert_eq!(findings(&tests)[0].rule, "test-error");
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(parse("<html>").is_err());
+    }
+}

@@ -1,0 +1,381 @@
+//! Command checks: a tool declared in `checks/*.toml` (or the project's
+//! config) run as a child process, its output read by one parser per format.
+//! This module turns a run into an `Outcome`; it never prints, and it spawns
+//! only through `process`.
+
+mod junit;
+mod mypy;
+mod pattern;
+mod ruff;
+pub mod spec;
+pub mod tool;
+
+use std::path::{Path, PathBuf};
+
+pub use spec::{ParserKind, ToolSpec};
+pub use tool::ResolvedTool;
+
+use crate::checks::Scope;
+use crate::config::{CheckSettings, FilterMode};
+use crate::diagnostic::{Facts, Finding, Location, Outcome, Ran, Severity, ToolFact};
+use crate::process::{self, Exit, ProcessOutput, ProcessSpec, SpawnError};
+
+/// Runs one command check with the tool already resolved.
+pub async fn run(
+    spec: &ToolSpec,
+    tool: &ResolvedTool,
+    check: &CheckSettings,
+    root: &Path,
+    scope: &Scope,
+) -> Outcome {
+    let files = match files_argument(spec, check, scope) {
+        Ok(files) => files,
+        Err(outcome) => return outcome,
+    };
+    let junit = spec
+        .argv
+        .iter()
+        .any(|arg| arg == "{junit}")
+        .then(|| junit_path(&spec.id));
+    let args = expand_args(spec, tool, &files, junit.as_deref());
+    let process = ProcessSpec::new(&tool.program, root)
+        .args(args)
+        .timeout(spec.timeout());
+    let output = process::run(&process).await;
+    let junit_text = junit
+        .as_ref()
+        .and_then(|path| std::fs::read_to_string(path).ok());
+    if let Some(path) = &junit {
+        let _ = std::fs::remove_file(path);
+    }
+    let output = match output {
+        Ok(output) => output,
+        Err(SpawnError::NotFound { program }) => {
+            return Outcome::Errored(format!(
+                "`{}` was not found; {}",
+                program.display(),
+                install_hint(spec)
+            ));
+        }
+        Err(error @ SpawnError::Io { .. }) => {
+            return Outcome::Errored(format!(
+                "{error}: {}",
+                std::error::Error::source(&error)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ));
+        }
+    };
+    let code = match output.exit {
+        Exit::Code(code) => code,
+        Exit::TimedOut => {
+            return Outcome::Errored(format!(
+                "timed out after {}s and was stopped; raise `timeout` in `[checks.{}]` of dod.toml, or make it faster",
+                spec.timeout, spec.id
+            ));
+        }
+        Exit::Signal(signal) => {
+            return Outcome::Errored(format!(
+                "`{}` was killed by signal {signal}:\n{}",
+                spec.tool,
+                output.tail(10)
+            ));
+        }
+    };
+    let mut outcome = interpret(spec, code, &output, junit_text.as_deref(), root);
+    if let Outcome::Ran(ran) = &mut outcome {
+        ran.facts.tool = Some(ToolFact {
+            program: tool.program.display().to_string(),
+            source: tool.source.as_str(),
+        });
+        if output.truncated {
+            let message = format!(
+                "`{}` printed more than dod keeps; some findings may be missing",
+                spec.tool
+            );
+            ran.findings.push(
+                Finding::new("output-truncated", Location::default(), message)
+                    .with_severity(Severity::Warning),
+            );
+        }
+    }
+    outcome
+}
+
+/// What `{files}` expands to, or why the check has nothing to do.
+fn files_argument(
+    spec: &ToolSpec,
+    check: &CheckSettings,
+    scope: &Scope,
+) -> Result<Vec<String>, Outcome> {
+    match scope {
+        Scope::Broken(error) if check.filter != FilterMode::All || spec.takes_files() => {
+            Err(Outcome::Errored(error.to_string()))
+        }
+        Scope::All | Scope::Broken(_) => Ok(spec.all_files.clone()),
+        Scope::Change(change) => {
+            if !spec.takes_files() {
+                return Ok(Vec::new());
+            }
+            let files: Vec<String> = change
+                .present()
+                .map(|file| file.path.clone())
+                .filter(|path| is_python(path) && !check.is_excluded(path))
+                .collect();
+            if files.is_empty() {
+                Err(Outcome::Skipped("no Python file changed".to_owned()))
+            } else {
+                Ok(files)
+            }
+        }
+    }
+}
+
+pub fn is_python(path: &str) -> bool {
+    path.ends_with(".py") || path.ends_with(".pyi")
+}
+
+fn expand_args(
+    spec: &ToolSpec,
+    tool: &ResolvedTool,
+    files: &[String],
+    junit: Option<&Path>,
+) -> Vec<String> {
+    // The first word names the program, which runs as resolved.
+    let junit = junit
+        .map(|path| path.display().to_string())
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    for arg in spec.argv.iter().skip(1) {
+        if arg == "{files}" {
+            args.extend(files.iter().cloned());
+        } else {
+            args.push(
+                arg.replace("{tool}", &tool.program.display().to_string())
+                    .replace("{python}", &tool.python.display().to_string())
+                    .replace("{junit}", &junit),
+            );
+        }
+    }
+    args
+}
+
+fn junit_path(id: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("dod-{}-{n}-{id}.xml", std::process::id()))
+}
+
+/// How to install the tool by hand.
+pub fn install_hint(spec: &ToolSpec) -> String {
+    match &spec.package {
+        Some(package) => format!(
+            "install it into the project's virtualenv (`python3 -m pip install '{package}'`), \
+             or let dod provision it (run without `--no-provision`)"
+        ),
+        None => format!(
+            "install `{}`, or set `command` in `[checks.{}]` of dod.toml",
+            spec.tool, spec.id
+        ),
+    }
+}
+
+/// Reads the tool's exit code and output into an outcome, per parser.
+fn interpret(
+    spec: &ToolSpec,
+    code: i32,
+    output: &ProcessOutput,
+    junit: Option<&str>,
+    root: &Path,
+) -> Outcome {
+    let stdout = output.stdout_text();
+    let crashed = |what: &str| {
+        Outcome::Errored(format!(
+            "`{}` {what} (exit {code}):\n{}",
+            spec.tool,
+            output.tail(12)
+        ))
+    };
+    if matches!(code, 126 | 127) {
+        return crashed("could not be executed");
+    }
+    match spec.parser {
+        ParserKind::RuffJson => match code {
+            0 | 1 => match ruff::parse(&stdout, root) {
+                Ok(findings) => Outcome::Ran(Ran::findings(findings)),
+                Err(message) => Outcome::Errored(message),
+            },
+            _ => crashed("failed"),
+        },
+        ParserKind::MypyJson => {
+            let findings = mypy::parse(&stdout, root);
+            match code {
+                0 | 1 => Outcome::Ran(Ran::findings(findings)),
+                // mypy exits 2 for syntax errors it still reports as JSON.
+                2 if !findings.is_empty() => Outcome::Ran(Ran::findings(findings)),
+                _ => crashed("failed"),
+            }
+        }
+        ParserKind::JunitXml => interpret_junit(spec, code, output, junit),
+        ParserKind::Regex => {
+            let ok = spec.ok_codes.clone().unwrap_or_else(|| vec![0, 1]);
+            if !ok.contains(&code) {
+                return crashed("failed");
+            }
+            let Some(regex) = spec
+                .pattern
+                .as_deref()
+                .and_then(|pattern| regex::Regex::new(pattern).ok())
+            else {
+                return Outcome::Errored(format!("`[checks.{}]` has no valid `pattern`", spec.id));
+            };
+            let text = format!("{stdout}\n{}", output.stderr_text());
+            Outcome::Ran(Ran::findings(pattern::parse(&text, &regex, &spec.id, root)))
+        }
+        ParserKind::ExitCode => {
+            let ok = spec.ok_codes.clone().unwrap_or_else(|| vec![0]);
+            if ok.contains(&code) {
+                Outcome::Ran(Ran::default())
+            } else {
+                let message = format!("`{}` exited with {code}:\n{}", spec.tool, output.tail(12));
+                Outcome::Ran(Ran::findings(vec![Finding::new(
+                    "exit-code",
+                    Location::default(),
+                    message,
+                )]))
+            }
+        }
+    }
+}
+
+/// pytest's exit codes: 0 passed, 1 some failed, 2 interrupted (collection
+/// errors, still reported in the XML), 3 internal error, 4 usage error,
+/// 5 no tests collected.
+fn interpret_junit(
+    spec: &ToolSpec,
+    code: i32,
+    output: &ProcessOutput,
+    junit: Option<&str>,
+) -> Outcome {
+    if code == 5 {
+        let finding = Finding::new("no-tests", Location::default(), "pytest collected no tests")
+            .with_severity(Severity::Warning)
+            .with_fix("add tests under `tests/` named `test_*.py`");
+        return Outcome::Ran(Ran {
+            findings: vec![finding],
+            summary: Some("no tests collected".to_owned()),
+            facts: Facts::default(),
+        });
+    }
+    let Some(xml) = junit.filter(|_| matches!(code, 0..=2)) else {
+        return Outcome::Errored(format!(
+            "`{}` failed before writing its JUnit report (exit {code}):\n{}",
+            spec.tool,
+            output.tail(12)
+        ));
+    };
+    let tests = match junit::parse(xml) {
+        Ok(tests) => tests,
+        Err(message) => return Outcome::Errored(message),
+    };
+    if code == 2 && tests.is_empty() {
+        return Outcome::Errored(format!(
+            "`{}` was interrupted (exit 2):\n{}",
+            spec.tool,
+            output.tail(12)
+        ));
+    }
+    let findings = junit::findings(&tests);
+    let count = |outcome| tests.iter().filter(|test| test.outcome == outcome).count();
+    use crate::diagnostic::TestOutcome;
+    let summary = format!(
+        "{} passed, {} failed, {} errors, {} skipped",
+        count(TestOutcome::Passed),
+        count(TestOutcome::Failed),
+        count(TestOutcome::Error),
+        count(TestOutcome::Skipped)
+    );
+    Outcome::Ran(Ran {
+        findings,
+        summary: Some(summary),
+        facts: Facts { tests, tool: None },
+    })
+}
+
+/// A tool's path, made project-relative with `/` when it is under the root.
+pub fn relative_path(path: &str, root: &Path) -> String {
+    let as_path = Path::new(path);
+    let relative = as_path.strip_prefix(root).unwrap_or(as_path);
+    let text = relative.to_string_lossy().replace('\\', "/");
+    match text.strip_prefix("./") {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::external::tool::ToolSource;
+
+    fn spec(argv: &[&str]) -> ToolSpec {
+        let mut spec = spec::builtin().unwrap().remove(0);
+        spec.argv = argv.iter().map(|arg| (*arg).to_owned()).collect();
+        spec
+    }
+
+    fn tool() -> ResolvedTool {
+        ResolvedTool {
+            program: "/venv/bin/ruff".into(),
+            python: "/venv/bin/python".into(),
+            source: ToolSource::Path,
+        }
+    }
+
+    #[test]
+    fn files_expand_to_several_arguments() {
+        let args = expand_args(
+            &spec(&["{tool}", "check", "{files}"]),
+            &tool(),
+            &["a.py".into(), "b.py".into()],
+            None,
+        );
+        assert_eq!(args, ["check", "a.py", "b.py"]);
+    }
+
+    #[test]
+    fn python_and_junit_are_substituted() {
+        let args = expand_args(
+            &spec(&[
+                "{tool}",
+                "--python-executable",
+                "{python}",
+                "--junitxml={junit}",
+            ]),
+            &tool(),
+            &[],
+            Some(Path::new("/tmp/j.xml")),
+        );
+        assert_eq!(
+            args,
+            [
+                "--python-executable",
+                "/venv/bin/python",
+                "--junitxml=/tmp/j.xml"
+            ]
+        );
+    }
+
+    #[test]
+    fn relative_paths_stay_and_absolute_ones_are_made_relative() {
+        assert_eq!(
+            relative_path("/repo/app/x.py", Path::new("/repo")),
+            "app/x.py"
+        );
+        assert_eq!(relative_path("./app/x.py", Path::new("/repo")), "app/x.py");
+        assert_eq!(
+            relative_path("/elsewhere/x.py", Path::new("/repo")),
+            "/elsewhere/x.py"
+        );
+    }
+}

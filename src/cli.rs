@@ -1,0 +1,98 @@
+//! The command line: clap derive types only. Turning them into settings is
+//! `config`'s job and running them is `lib.rs`'s.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A Definition-of-Done gate for Python backend services.
+///
+/// `dod check` works out what changed since the base branch, runs the
+/// Definition of Done (ruff, mypy, pytest and dod's own checks), prints a
+/// checklist, writes the hand-off report, and exits 0 only when the task is
+/// done.
+#[derive(Debug, Parser)]
+#[command(name = "dod", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Definition of Done on the change (or, with --all, the project).
+    Check(CheckArgs),
+    /// List every check with the DoD item it serves.
+    Checks(ListArgs),
+    /// Print a check's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The project root: config is read there and paths are reported
+    /// relative to it. It may sit below the git repository's root.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Compare against the merge-base of REF and HEAD.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+
+    /// Check the whole project as if every file were new.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Run only these checks (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (comma-separated ids).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// The task file with acceptance criteria and hand-off notes [default: TASK.md].
+    #[arg(long, value_name = "FILE")]
+    pub task: Option<PathBuf>,
+
+    /// Write the Output Report (Markdown) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Write the full result as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write a JUnit XML file for CI test reporters to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// How many command checks run at once [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Never create the managed environment: use only tools that are installed.
+    #[arg(long)]
+    pub no_provision: bool,
+
+    /// Print only the verdict and the failing items.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The project root, whose config may declare more command checks.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The check id, as `dod checks` lists it.
+    pub check: String,
+
+    /// The project root, whose config may declare more command checks.
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+}

@@ -1,0 +1,209 @@
+//! The resolved configuration: defaults applied, command-line flags merged,
+//! globs compiled. Checks see only this.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::checks::external::{self, ToolSpec};
+use crate::cli::CheckArgs;
+use crate::config::options::SeverityOption;
+use crate::config::{ConfigSource, Options};
+use crate::error::ConfigError;
+
+/// Which findings of a check count, measured against the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FilterMode {
+    /// Only findings on lines the change added or modified.
+    ChangedLines,
+    /// Every finding in a file the change touched.
+    ChangedFiles,
+    /// Every finding.
+    All,
+}
+
+impl FilterMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterMode::ChangedLines => "changed-lines",
+            FilterMode::ChangedFiles => "changed-files",
+            FilterMode::All => "all",
+        }
+    }
+}
+
+/// The settings of one check, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub enabled: bool,
+    /// Failures become warnings (`severity = "warn"`).
+    pub warn_only: bool,
+    pub filter: FilterMode,
+    pub exclude: GlobSet,
+}
+
+impl CheckSettings {
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.exclude.is_match(path)
+    }
+}
+
+/// `--only` and `--skip`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    pub fn selects(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|only| only == id))
+            && !self.skip.iter().any(|skip| skip == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The project root, absolute.
+    pub root: PathBuf,
+    /// Where the config came from, for the header.
+    pub source: ConfigSource,
+    /// `--base`, else the config's `base`.
+    pub base: Option<String>,
+    /// `--all`: every file counts as new and every filter is `all`.
+    pub all: bool,
+    /// The task file, absolute.
+    pub task: PathBuf,
+    pub jobs: usize,
+    pub provision: bool,
+    pub quiet: bool,
+    pub selection: Selection,
+    /// The command checks: built-ins with the project's overrides, then the
+    /// project's own.
+    pub commands: Vec<ToolSpec>,
+    checks: BTreeMap<String, CheckSettings>,
+}
+
+impl Settings {
+    /// Settings for listing and explaining checks: the config without a run.
+    pub fn for_listing(
+        root: PathBuf,
+        options: Options,
+        source: ConfigSource,
+    ) -> Result<Settings, ConfigError> {
+        Settings::build(root, options, source, None)
+    }
+
+    pub fn resolve(
+        root: PathBuf,
+        options: Options,
+        source: ConfigSource,
+        args: &CheckArgs,
+    ) -> Result<Settings, ConfigError> {
+        Settings::build(root, options, source, Some(args))
+    }
+
+    fn build(
+        root: PathBuf,
+        options: Options,
+        source: ConfigSource,
+        args: Option<&CheckArgs>,
+    ) -> Result<Settings, ConfigError> {
+        let source_name = source.describe();
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            source_name: source_name.clone(),
+            key: key.to_owned(),
+            message,
+        };
+        let commands =
+            external::spec::resolve(&options.checks, crate::checks::is_native, &source_name)?;
+
+        let mut checks = BTreeMap::new();
+        let all = args.is_some_and(|args| args.all);
+        let defaults = commands
+            .iter()
+            .map(|spec| (spec.id.clone(), spec.filter))
+            .chain(crate::checks::native_ids().map(|id| (id.to_owned(), FilterMode::ChangedLines)));
+        for (id, default_filter) in defaults {
+            let check = options.checks.get(&id).cloned().unwrap_or_default();
+            let mut exclude = GlobSetBuilder::new();
+            for pattern in check.exclude.iter().flatten() {
+                let glob = Glob::new(pattern)
+                    .map_err(|error| invalid(&format!("checks.{id}.exclude"), error.to_string()))?;
+                exclude.add(glob);
+            }
+            let exclude = exclude
+                .build()
+                .map_err(|error| invalid(&format!("checks.{id}.exclude"), error.to_string()))?;
+            let filter = if all {
+                FilterMode::All
+            } else {
+                check.filter.unwrap_or(default_filter)
+            };
+            let settings = CheckSettings {
+                enabled: check.enabled.unwrap_or(true),
+                warn_only: check.severity == Some(SeverityOption::Warn),
+                filter,
+                exclude,
+            };
+            checks.insert(id, settings);
+        }
+
+        let jobs = args.and_then(|args| args.jobs).or(options.jobs);
+        if jobs == Some(0) {
+            return Err(invalid("jobs", "must be at least 1".to_owned()));
+        }
+        let jobs =
+            jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+
+        let task = match args.and_then(|args| args.task.clone()) {
+            Some(task) => std::env::current_dir()
+                .map(|cwd| cwd.join(task))
+                .unwrap_or_default(),
+            None => root.join(
+                options
+                    .task
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("TASK.md")),
+            ),
+        };
+
+        let selection = Selection {
+            only: args.map(|args| args.only.clone()).unwrap_or_default(),
+            skip: args.map(|args| args.skip.clone()).unwrap_or_default(),
+        };
+        for id in selection.only.iter().chain(&selection.skip) {
+            if !checks.contains_key(id) {
+                return Err(ConfigError::UnknownCheck { id: id.clone() });
+            }
+        }
+
+        Ok(Settings {
+            base: args.and_then(|args| args.base.clone()).or(options.base),
+            all,
+            task,
+            jobs,
+            provision: !args.is_some_and(|args| args.no_provision)
+                && options.provision.unwrap_or(true),
+            quiet: args.is_some_and(|args| args.quiet),
+            selection,
+            commands,
+            checks,
+            root,
+            source,
+        })
+    }
+
+    pub fn check(&self, id: &str) -> &CheckSettings {
+        // Every check id the registry knows has settings (built in `build`).
+        &self.checks[id]
+    }
+
+    /// Whether a check runs in this run: enabled in config and selected.
+    pub fn runs(&self, id: &str) -> bool {
+        self.checks.get(id).is_some_and(|check| check.enabled) && self.selection.selects(id)
+    }
+}

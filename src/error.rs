@@ -1,0 +1,51 @@
+//! Errors that stop a run before any check reports: usage, config and
+//! environment. A check that cannot run is not an error here; it is an
+//! `Outcome::Errored` and the other checks still report.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid config in `{}`:\n{message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid config in {source_name}: `{key}`: {message}")]
+    Invalid {
+        source_name: String,
+        key: String,
+        message: String,
+    },
+    #[error("unknown check `{id}`; `dod checks` lists the check ids")]
+    UnknownCheck { id: String },
+}
+
+#[derive(Debug, Error)]
+pub enum UsageError {
+    #[error("`{}` is not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+    #[error(
+        "`{}` is not inside a git repository, so there is no change to check; \
+         run `git init`, or pass `--all` to check every file",
+        path.display()
+    )]
+    NotARepository { path: PathBuf },
+    #[error(
+        "git is not installed or not on PATH; install git, or pass `--all` outside a repository"
+    )]
+    GitMissing,
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("interrupted")]
+    Interrupted,
+}

@@ -1,0 +1,516 @@
+//! The change: which files differ between the base and the working tree, and
+//! which lines of them were added or modified. Everything comes from the git
+//! command line (as pre-commit and diff-cover do). This module knows nothing
+//! about checks or docs rules.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::process::{self, Exit, ProcessSpec};
+
+/// Where the base came from, printed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseSource {
+    Flag,
+    Config,
+    GithubBaseRef,
+    GitlabDiffBase,
+    DefaultBranch,
+}
+
+impl BaseSource {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            BaseSource::Flag => "--base",
+            BaseSource::Config => "config `base`",
+            BaseSource::GithubBaseRef => "GITHUB_BASE_REF",
+            BaseSource::GitlabDiffBase => "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+            BaseSource::DefaultBranch => "default branch",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    /// The ref as given (`origin/main`) or found.
+    pub reference: String,
+    /// The merge-base commit of that ref and HEAD.
+    pub commit: String,
+    pub source: BaseSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileStatus {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Added => "added",
+            FileStatus::Modified => "modified",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Renamed => "renamed",
+        }
+    }
+}
+
+/// Sorted, non-overlapping 1-based line ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineSet(Vec<RangeInclusive<u32>>);
+
+impl LineSet {
+    pub fn contains(&self, line: u32) -> bool {
+        self.0.iter().any(|range| range.contains(&line))
+    }
+
+    pub fn ranges(&self) -> &[RangeInclusive<u32>] {
+        &self.0
+    }
+
+    pub fn count(&self) -> u32 {
+        self.0
+            .iter()
+            .map(|range| range.end() - range.start() + 1)
+            .sum()
+    }
+
+    fn push(&mut self, range: RangeInclusive<u32>) {
+        self.0.push(range);
+        self.0.sort_by_key(|range| *range.start());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Project-relative, with `/`.
+    pub path: String,
+    pub status: FileStatus,
+    /// The old path of a rename.
+    pub from: Option<String>,
+    /// Lines the change added or modified (none for a deletion).
+    pub lines: ChangedLines,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangedLines {
+    /// A new file (committed or untracked): every line counts.
+    Whole,
+    Some(LineSet),
+}
+
+impl ChangedLines {
+    pub fn contains(&self, line: u32) -> bool {
+        match self {
+            ChangedLines::Whole => true,
+            ChangedLines::Some(lines) => lines.contains(line),
+        }
+    }
+}
+
+/// Everything between the base and the working tree, under the project root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub base: Base,
+    /// Sorted by path.
+    pub files: Vec<ChangedFile>,
+}
+
+impl Change {
+    pub fn file(&self, path: &str) -> Option<&ChangedFile> {
+        self.files
+            .binary_search_by(|file| file.path.as_str().cmp(path))
+            .ok()
+            .map(|index| &self.files[index])
+    }
+
+    /// Files present after the change (not deleted).
+    pub fn present(&self) -> impl Iterator<Item = &ChangedFile> {
+        self.files
+            .iter()
+            .filter(|file| file.status != FileStatus::Deleted)
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ChangeError {
+    #[error(
+        "this is a shallow clone, so the base `{reference}` or its merge-base with HEAD is missing; \
+         run `git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`; \
+         in GitLab: `GIT_DEPTH: 0`)"
+    )]
+    Shallow { reference: String },
+    #[error(
+        "the base `{reference}` does not exist in this repository; fetch it \
+         (`git fetch origin {branch}`) or pass an existing ref with `--base`",
+        branch = reference.trim_start_matches("origin/")
+    )]
+    MissingBase { reference: String },
+    #[error(
+        "no base branch found (tried origin/HEAD, origin/main, main, master); \
+         pass `--base REF` or set `base` in dod.toml"
+    )]
+    NoDefaultBase,
+    #[error("`{reference}` and HEAD have no common ancestor; pass a related ref with `--base`")]
+    NoMergeBase { reference: String },
+    #[error("the repository has no commit yet; commit once, or pass `--all`")]
+    NoCommits,
+    #[error("git failed: `{command}`: {stderr}")]
+    Git { command: String, stderr: String },
+}
+
+/// git itself could not be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitMissing;
+
+/// The repository that holds `dir`, or `None` when it is not in one.
+pub fn toplevel(dir: &Path) -> Result<Option<PathBuf>, GitMissing> {
+    match git(dir, &["rev-parse", "--show-toplevel"]) {
+        Ok(out) => Ok(Some(PathBuf::from(out.trim_end_matches('\n')))),
+        Err(GitFailure::Spawn) => Err(GitMissing),
+        Err(GitFailure::Failed(_)) => Ok(None),
+    }
+}
+
+/// Where the base ref comes from when neither `--base` nor config names it.
+#[derive(Debug, Clone, Default)]
+pub struct CiEnv {
+    pub github_base_ref: Option<String>,
+    pub gitlab_diff_base_sha: Option<String>,
+}
+
+impl CiEnv {
+    pub fn from_process() -> CiEnv {
+        let non_empty = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        };
+        CiEnv {
+            github_base_ref: non_empty("GITHUB_BASE_REF"),
+            gitlab_diff_base_sha: non_empty("CI_MERGE_REQUEST_DIFF_BASE_SHA"),
+        }
+    }
+}
+
+/// Works out the change of the project at `root` (which may sit below the
+/// repository's root): base resolution, then committed, staged, unstaged and
+/// untracked-but-not-ignored files with their changed lines.
+pub fn change(
+    root: &Path,
+    flag: Option<&str>,
+    config: Option<&str>,
+    ci: &CiEnv,
+) -> Result<Change, ChangeError> {
+    if git(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).is_err() {
+        return Err(ChangeError::NoCommits);
+    }
+    let base = resolve_base(root, flag, config, ci)?;
+    let files = changed_files(root, &base.commit)?;
+    Ok(Change { base, files })
+}
+
+fn resolve_base(
+    root: &Path,
+    flag: Option<&str>,
+    config: Option<&str>,
+    ci: &CiEnv,
+) -> Result<Base, ChangeError> {
+    let explicit = flag
+        .map(|reference| (reference.to_owned(), BaseSource::Flag))
+        .or_else(|| config.map(|reference| (reference.to_owned(), BaseSource::Config)))
+        .or_else(|| {
+            ci.github_base_ref
+                .as_ref()
+                .map(|branch| (format!("origin/{branch}"), BaseSource::GithubBaseRef))
+        })
+        .or_else(|| {
+            ci.gitlab_diff_base_sha
+                .clone()
+                .map(|sha| (sha, BaseSource::GitlabDiffBase))
+        });
+    let (reference, source) = match explicit {
+        Some((reference, source)) => {
+            if !ref_exists(root, &reference) {
+                return Err(if is_shallow(root) {
+                    ChangeError::Shallow { reference }
+                } else {
+                    ChangeError::MissingBase { reference }
+                });
+            }
+            (reference, source)
+        }
+        None => {
+            let found = ["origin/HEAD", "origin/main", "main", "master"]
+                .into_iter()
+                .find(|candidate| ref_exists(root, candidate));
+            match found {
+                Some(reference) => (reference.to_owned(), BaseSource::DefaultBranch),
+                None if is_shallow(root) => {
+                    return Err(ChangeError::Shallow {
+                        reference: "origin/main".to_owned(),
+                    });
+                }
+                None => return Err(ChangeError::NoDefaultBase),
+            }
+        }
+    };
+    match git(root, &["merge-base", &reference, "HEAD"]) {
+        Ok(commit) => Ok(Base {
+            reference,
+            commit: commit.trim().to_owned(),
+            source,
+        }),
+        Err(_) if is_shallow(root) => Err(ChangeError::Shallow { reference }),
+        Err(_) => Err(ChangeError::NoMergeBase { reference }),
+    }
+}
+
+fn ref_exists(root: &Path, reference: &str) -> bool {
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+    )
+    .is_ok()
+}
+
+fn is_shallow(root: &Path) -> bool {
+    git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|out| out.trim() == "true")
+}
+
+fn changed_files(root: &Path, base: &str) -> Result<Vec<ChangedFile>, ChangeError> {
+    // `git diff BASE` compares the base with the working tree, so it covers
+    // committed, staged and unstaged edits at once. `--relative` limits it to
+    // the project directory and makes paths relative to it.
+    let common = [
+        "-c",
+        "core.quotePath=false",
+        "diff",
+        "--relative",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+    ];
+    let name_status = run_git(
+        root,
+        &[&common[..], &["--name-status", "-z", base]].concat(),
+    )?;
+    let patch = run_git(
+        root,
+        &[
+            &common[..],
+            &["-U0", "--src-prefix=a/", "--dst-prefix=b/", base],
+        ]
+        .concat(),
+    )?;
+    let untracked = run_git(root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+
+    let mut lines = parse_patch(&patch);
+    let mut files: BTreeMap<String, ChangedFile> = BTreeMap::new();
+    for (status, from, path) in parse_name_status(&name_status) {
+        let changed = match status {
+            FileStatus::Added => ChangedLines::Whole,
+            FileStatus::Deleted => ChangedLines::Some(LineSet::default()),
+            FileStatus::Modified | FileStatus::Renamed => {
+                ChangedLines::Some(lines.remove(&path).unwrap_or_default())
+            }
+        };
+        files.insert(
+            path.clone(),
+            ChangedFile {
+                path,
+                status,
+                from,
+                lines: changed,
+            },
+        );
+    }
+    for path in untracked.split('\0').filter(|path| !path.is_empty()) {
+        files.entry(path.to_owned()).or_insert_with(|| ChangedFile {
+            path: path.to_owned(),
+            status: FileStatus::Added,
+            from: None,
+            lines: ChangedLines::Whole,
+        });
+    }
+    Ok(files.into_values().collect())
+}
+
+/// Parses `git diff --name-status -z`: `M\0path\0`, `R087\0old\0new\0`.
+fn parse_name_status(output: &str) -> Vec<(FileStatus, Option<String>, String)> {
+    let mut fields = output.split('\0').filter(|field| !field.is_empty());
+    let mut entries = Vec::new();
+    while let Some(code) = fields.next() {
+        let entry = match code.as_bytes().first() {
+            Some(b'R' | b'C') => {
+                let (Some(from), Some(to)) = (fields.next(), fields.next()) else {
+                    break;
+                };
+                let status = if code.starts_with('R') {
+                    FileStatus::Renamed
+                } else {
+                    FileStatus::Added
+                };
+                (status, Some(from.to_owned()), to.to_owned())
+            }
+            Some(letter) => {
+                let Some(path) = fields.next() else { break };
+                let status = match letter {
+                    b'A' => FileStatus::Added,
+                    b'D' => FileStatus::Deleted,
+                    _ => FileStatus::Modified,
+                };
+                (status, None, path.to_owned())
+            }
+            None => continue,
+        };
+        entries.push(entry);
+    }
+    entries
+}
+
+/// Parses a `-U0` patch into the added/modified line ranges of each new path.
+fn parse_patch(patch: &str) -> BTreeMap<String, LineSet> {
+    let mut files: BTreeMap<String, LineSet> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in patch.lines() {
+        if line.starts_with("diff --git ") {
+            current = None;
+        } else if let Some(path) = line.strip_prefix("+++ ") {
+            current = unquote(path).strip_prefix("b/").map(str::to_owned);
+        } else if let (Some(hunk), Some(path)) = (line.strip_prefix("@@ "), &current)
+            && let Some(range) = parse_hunk(hunk)
+        {
+            files.entry(path.clone()).or_default().push(range);
+        }
+    }
+    files
+}
+
+/// `-12,3 +14,5 @@ context` to the new side's `14..=18`; `None` when the
+/// hunk only deletes.
+fn parse_hunk(hunk: &str) -> Option<RangeInclusive<u32>> {
+    let new = hunk
+        .split_whitespace()
+        .find_map(|part| part.strip_prefix('+'))?;
+    let (start, count) = match new.split_once(',') {
+        Some((start, count)) => (start.parse::<u32>().ok()?, count.parse::<u32>().ok()?),
+        None => (new.parse::<u32>().ok()?, 1),
+    };
+    (count > 0).then(|| start..=start + count - 1)
+}
+
+/// Undoes git's C-style quoting of unusual path names (`"b/na\303\257ve.py"`).
+fn unquote(path: &str) -> String {
+    let Some(inner) = path
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return path.to_owned();
+    };
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut chars = inner.bytes().peekable();
+    while let Some(byte) = chars.next() {
+        if byte != b'\\' {
+            bytes.push(byte);
+            continue;
+        }
+        match chars.next() {
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(digit @ b'0'..=b'7') => {
+                let mut value = u32::from(digit - b'0');
+                for _ in 0..2 {
+                    if let Some(next @ b'0'..=b'7') = chars.peek().copied() {
+                        value = value * 8 + u32::from(next - b'0');
+                        chars.next();
+                    }
+                }
+                bytes.push(u8::try_from(value).unwrap_or(b'?'));
+            }
+            Some(other) => bytes.push(other),
+            None => bytes.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+enum GitFailure {
+    Spawn,
+    Failed(String),
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, GitFailure> {
+    let spec = ProcessSpec::new("git", dir)
+        .args(args)
+        .timeout(Duration::from_secs(120));
+    let output = process::run_blocking(&spec).map_err(|_| GitFailure::Spawn)?;
+    match output.exit {
+        Exit::Code(0) => Ok(output.stdout_text()),
+        _ => Err(GitFailure::Failed(output.stderr_text().trim().to_owned())),
+    }
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<String, ChangeError> {
+    git(dir, args).map_err(|failure| ChangeError::Git {
+        command: format!("git {}", args.join(" ")),
+        stderr: match failure {
+            GitFailure::Spawn => "git could not be started".to_owned(),
+            GitFailure::Failed(stderr) => stderr,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_give_new_side_ranges() {
+        assert_eq!(parse_hunk("-1,0 +2,3 @@"), Some(2..=4));
+        assert_eq!(parse_hunk("-5 +5 @@ def f():"), Some(5..=5));
+        assert_eq!(parse_hunk("-5,2 +4,0 @@"), None);
+    }
+
+    #[test]
+    fn name_status_reads_renames() {
+        let parsed = parse_name_status("M\0a.py\0R095\0old.py\0new.py\0D\0gone.py\0A\0n.py\0");
+        assert_eq!(
+            parsed,
+            [
+                (FileStatus::Modified, None, "a.py".to_owned()),
+                (
+                    FileStatus::Renamed,
+                    Some("old.py".to_owned()),
+                    "new.py".to_owned()
+                ),
+                (FileStatus::Deleted, None, "gone.py".to_owned()),
+                (FileStatus::Added, None, "n.py".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_paths_are_unquoted() {
+        assert_eq!(unquote("\"b/na\\303\\257ve.py\""), "b/naïve.py");
+        assert_eq!(unquote("b/plain.py"), "b/plain.py");
+    }
+
+    #[test]
+    fn patch_ranges_per_file() {
+        let patch = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1,2 @@\n-a\n+b\n+c\n@@ -9,0 +10 @@\n+d\n";
+        let files = parse_patch(patch);
+        assert_eq!(files["x.py"].ranges(), &[1..=2, 10..=10]);
+    }
+}

@@ -1,0 +1,254 @@
+//! dod: a Definition-of-Done gate for Python backend services.
+//!
+//! `run` is the whole program behind `main`: it resolves settings, works out
+//! the change, runs the checks and writes the outputs. Only `run` and `main`
+//! use `anyhow`; everything below returns typed errors.
+
+mod checks;
+pub mod cli;
+mod config;
+mod diagnostic;
+mod error;
+mod git;
+mod process;
+mod render;
+mod report;
+mod runner;
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context as _;
+
+use crate::checks::Scope;
+use crate::checks::external::tool::ProvisionEvent;
+use crate::cli::{CheckArgs, Cli, Command, ExplainArgs, ListArgs};
+use crate::config::Settings;
+use crate::diagnostic::Status;
+use crate::error::UsageError;
+use crate::report::{Report, Verdict};
+use crate::runner::Event;
+
+/// The process exit code: 0 done, 1 not done, 2 usage, config or environment error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Done = 0,
+    NotDone = 1,
+    Error = 2,
+}
+
+impl From<Verdict> for ExitStatus {
+    fn from(verdict: Verdict) -> ExitStatus {
+        match verdict {
+            Verdict::Done => ExitStatus::Done,
+            Verdict::NotDone => ExitStatus::NotDone,
+            Verdict::Error => ExitStatus::Error,
+        }
+    }
+}
+
+/// Runs one command. Errors are usage, config or environment errors (exit 2).
+pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Check(args) => check(&args, stdout),
+        Command::Checks(args) => list(&args, stdout),
+        Command::Explain(args) => explain(&args, stdout),
+    }
+}
+
+fn project_root(path: &Path) -> Result<PathBuf, UsageError> {
+    if !path.is_dir() {
+        return Err(UsageError::NotADirectory {
+            path: path.to_owned(),
+        });
+    }
+    std::fs::canonicalize(path).map_err(|_| UsageError::NotADirectory {
+        path: path.to_owned(),
+    })
+}
+
+fn listing_settings(path: &Path) -> anyhow::Result<Settings> {
+    let root = project_root(path)?;
+    let (options, source) = config::load(&root)?;
+    Ok(Settings::for_listing(root, options, source)?)
+}
+
+fn list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let settings = listing_settings(&args.path)?;
+    let checks = checks::all(&settings);
+    let width = checks.iter().map(|check| check.id.len()).max().unwrap_or(0);
+    for check in checks {
+        writeln!(
+            out,
+            "{:<width$}  {:<18} {:<8} {}",
+            check.id,
+            check.item.id(),
+            check.kind.as_str(),
+            check.title
+        )?;
+    }
+    Ok(ExitStatus::Done)
+}
+
+fn explain(args: &ExplainArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let settings = listing_settings(&args.path)?;
+    let checks = checks::all(&settings);
+    let Some(check) = checks.iter().find(|check| check.id == args.check) else {
+        let known: Vec<&str> = checks.iter().map(|check| check.id.as_str()).collect();
+        anyhow::bail!(
+            "unknown check `{}`; the checks are: {}",
+            args.check,
+            known.join(", ")
+        );
+    };
+    writeln!(
+        out,
+        "# {} ({}, item `{}`)\n",
+        check.id,
+        check.kind.as_str(),
+        check.item.id()
+    )?;
+    writeln!(out, "{}", check.explanation)?;
+    Ok(ExitStatus::Done)
+}
+
+fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let root = project_root(&args.path)?;
+    let (options, source) = config::load(&root)?;
+    let settings = Settings::resolve(root, options, source, args)?;
+
+    let scope = if settings.all {
+        Scope::All
+    } else {
+        match git::toplevel(&settings.root) {
+            Err(git::GitMissing) => return Err(UsageError::GitMissing.into()),
+            Ok(None) => {
+                return Err(UsageError::NotARepository {
+                    path: settings.root.clone(),
+                }
+                .into());
+            }
+            Ok(Some(_)) => {
+                let ci = git::CiEnv::from_process();
+                match git::change(&settings.root, settings.base.as_deref(), None, &ci) {
+                    Ok(change) => Scope::Change(change),
+                    Err(error) => Scope::Broken(error),
+                }
+            }
+        }
+    };
+
+    let progress = Arc::new(ProgressPrinter::new(settings.quiet));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let printer = Arc::clone(&progress);
+    let report = runtime.block_on(runner::run(
+        &settings,
+        scope,
+        Arc::new(move |event| printer.event(&event)),
+    ))?;
+    progress.clear();
+
+    let style = render::terminal::Style {
+        color: io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
+        quiet: settings.quiet,
+    };
+    render::terminal::render(&report, style, stdout)?;
+    write_outputs(&report, args)?;
+    Ok(report.verdict.into())
+}
+
+fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
+    type Renderer = fn(&Report, &mut dyn Write) -> io::Result<()>;
+    let outputs: [(Option<&PathBuf>, Renderer); 3] = [
+        (args.report.as_ref(), render::markdown::render),
+        (args.json.as_ref(), render::json::render),
+        (args.junit.as_ref(), render::junit::render),
+    ];
+    for (path, render) in outputs {
+        let Some(path) = path else { continue };
+        let write = || -> io::Result<()> {
+            let mut file = BufWriter::new(File::create(path)?);
+            render(report, &mut file)?;
+            file.flush()
+        };
+        write().map_err(|source| UsageError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Progress on stderr: on a terminal one live line naming the running
+/// checks; elsewhere (CI logs) a line as each check finishes.
+struct ProgressPrinter {
+    tty: bool,
+    quiet: bool,
+    running: Mutex<Vec<String>>,
+}
+
+impl ProgressPrinter {
+    fn new(quiet: bool) -> ProgressPrinter {
+        ProgressPrinter {
+            tty: io::stderr().is_terminal(),
+            quiet,
+            running: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[expect(clippy::print_stderr, reason = "progress goes to stderr by design")]
+    fn event(&self, event: &Event) {
+        let Ok(mut running) = self.running.lock() else {
+            return;
+        };
+        match event {
+            Event::Provision(ProvisionEvent::Started { dir, what }) => {
+                eprintln!(
+                    "dod: installing {what} into `{}` (first run only; later runs reuse it)…",
+                    dir.display()
+                );
+            }
+            Event::Provision(ProvisionEvent::Finished { elapsed }) => {
+                eprintln!(
+                    "dod: managed environment ready ({:.1}s)",
+                    elapsed.as_secs_f64()
+                );
+            }
+            Event::Started { id } => running.push(id.clone()),
+            Event::Finished {
+                id,
+                status,
+                duration,
+            } => {
+                running.retain(|running| running != id);
+                if !self.tty && !self.quiet {
+                    eprintln!("dod: {id} {status} ({:.1}s)", duration.as_secs_f64());
+                } else if self.tty && matches!(status, Status::Fail | Status::Error) {
+                    eprint!("\r\x1b[2K");
+                    eprintln!("{} {id} {status}", render::terminal::mark(*status));
+                }
+            }
+        }
+        if self.tty {
+            if running.is_empty() {
+                eprint!("\r\x1b[2K");
+            } else {
+                eprint!("\r\x1b[2K⠿ running {}…", running.join(", "));
+            }
+        }
+    }
+
+    #[expect(clippy::print_stderr, reason = "progress goes to stderr by design")]
+    fn clear(&self) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Child processes: every spawn in dod goes through here. A command runs in
+//! its own process group with a timeout that kills the whole tree, both pipes
+//! are drained concurrently with a size cap, and the result is a typed
+//! `ProcessOutput`. Ctrl-C kills every group still running. Nothing here
+//! knows what the command is for.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+
+/// How long a tool gets to exit after SIGTERM before SIGKILL.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// The process groups of running children, for Ctrl-C.
+static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+#[derive(Debug, Clone)]
+pub struct ProcessSpec {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub env: Vec<(OsString, OsString)>,
+    pub timeout: Duration,
+    /// Bytes kept of each of stdout and stderr; the rest is drained and dropped.
+    pub output_cap: usize,
+}
+
+impl ProcessSpec {
+    pub fn new(program: impl Into<PathBuf>, cwd: impl Into<PathBuf>) -> ProcessSpec {
+        ProcessSpec {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.into(),
+            env: Vec::new(),
+            timeout: Duration::from_secs(60),
+            output_cap: 16 * 1024 * 1024,
+        }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> ProcessSpec
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> ProcessSpec {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> ProcessSpec {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The command as a person would type it, for messages.
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.to_string_lossy().into_owned())
+            .chain(
+                self.args
+                    .iter()
+                    .map(|arg| arg.to_string_lossy().into_owned()),
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// How the process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    /// Killed by a signal it did not ask for (a crash, the OOM killer).
+    Signal(i32),
+    /// Still running at the timeout; dod killed its process group.
+    TimedOut,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProcessOutput {
+    pub exit: Exit,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Some output went past `output_cap` and was dropped.
+    pub truncated: bool,
+}
+
+impl ProcessOutput {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// The last lines of stderr (or stdout when stderr is empty), for an
+    /// error message that shows what the tool said.
+    pub fn tail(&self, lines: usize) -> String {
+        let text = if self.stderr.iter().any(|byte| !byte.is_ascii_whitespace()) {
+            self.stderr_text()
+        } else {
+            self.stdout_text()
+        };
+        let all: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("`{}` was not found", program.display())]
+    NotFound { program: PathBuf },
+    #[error("cannot run `{}`", program.display())]
+    Io {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Runs a command to completion or to its timeout.
+pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for (key, value) in &spec.env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => SpawnError::NotFound {
+            program: spec.program.clone(),
+        },
+        _ => SpawnError::Io {
+            program: spec.program.clone(),
+            source,
+        },
+    })?;
+    // With `process_group(0)` the child's pid is its group id.
+    let group = child.id().and_then(|pid| i32::try_from(pid).ok());
+    let _registration = group.map(GroupRegistration::new);
+
+    let stdout = tokio::spawn(read_capped(child.stdout.take(), spec.output_cap));
+    let stderr = tokio::spawn(read_capped(child.stderr.take(), spec.output_cap));
+
+    let exit = tokio::select! {
+        status = child.wait() => exit_of(status),
+        () = tokio::time::sleep(spec.timeout) => {
+            if let Some(group) = group {
+                signal_group(group, libc::SIGTERM);
+            }
+            if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
+                if let Some(group) = group {
+                    signal_group(group, libc::SIGKILL);
+                }
+                let _ = child.wait().await;
+            }
+            Exit::TimedOut
+        }
+    };
+    // Whatever the leader left behind in its group goes with it, so no
+    // grandchild outlives the check or holds the pipes open.
+    if let Some(group) = group {
+        signal_group(group, libc::SIGKILL);
+    }
+    let (stdout, stdout_truncated) = collect(stdout).await;
+    let (stderr, stderr_truncated) = collect(stderr).await;
+    Ok(ProcessOutput {
+        exit,
+        stdout,
+        stderr,
+        truncated: stdout_truncated || stderr_truncated,
+    })
+}
+
+/// Runs a short command (git) from synchronous code.
+pub fn run_blocking(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| SpawnError::Io {
+            program: spec.program.clone(),
+            source,
+        })?;
+    runtime.block_on(run(spec))
+}
+
+/// Kills every process group dod started that is still running (Ctrl-C).
+pub fn kill_all() {
+    let groups: Vec<i32> = GROUPS
+        .lock()
+        .map(|groups| groups.iter().copied().collect())
+        .unwrap_or_default();
+    for group in groups {
+        signal_group(group, libc::SIGTERM);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for group in groups_snapshot() {
+        signal_group(group, libc::SIGKILL);
+    }
+}
+
+fn groups_snapshot() -> Vec<i32> {
+    GROUPS
+        .lock()
+        .map(|groups| groups.iter().copied().collect())
+        .unwrap_or_default()
+}
+
+/// Finds a program on PATH, as a shell would.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+struct GroupRegistration(i32);
+
+impl GroupRegistration {
+    fn new(group: i32) -> GroupRegistration {
+        if let Ok(mut groups) = GROUPS.lock() {
+            groups.insert(group);
+        }
+        GroupRegistration(group)
+    }
+}
+
+impl Drop for GroupRegistration {
+    fn drop(&mut self) {
+        if let Ok(mut groups) = GROUPS.lock() {
+            groups.remove(&self.0);
+        }
+    }
+}
+
+#[expect(unsafe_code, reason = "killpg has no safe wrapper in std")]
+fn signal_group(group: i32, signal: i32) {
+    // SAFETY: killpg only sends a signal; a group that is already gone gives
+    // ESRCH, which is fine to ignore. `group` is never 0 or 1 here, because it
+    // is the pid of a child we spawned.
+    if group > 1 {
+        unsafe {
+            libc::killpg(group, signal);
+        }
+    }
+}
+
+fn exit_of(status: std::io::Result<std::process::ExitStatus>) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(status) => match (status.code(), status.signal()) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(signal)) => Exit::Signal(signal),
+            (None, None) => Exit::Code(-1),
+        },
+        Err(_) => Exit::Code(-1),
+    }
+}
+
+async fn read_capped<R: AsyncRead + Unpin>(reader: Option<R>, cap: usize) -> (Vec<u8>, bool) {
+    let Some(mut reader) = reader else {
+        return (Vec::new(), false);
+    };
+    let mut kept = Vec::new();
+    let mut truncated = false;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&buffer[..read.min(room)]);
+                truncated |= read > room;
+            }
+        }
+    }
+    (kept, truncated)
+}
+
+async fn collect(handle: tokio::task::JoinHandle<(Vec<u8>, bool)>) -> (Vec<u8>, bool) {
+    // The group was killed above, so the pipes close promptly; the timeout
+    // guards against a process that left the group and kept them open.
+    match tokio::time::timeout(Duration::from_secs(2), handle).await {
+        Ok(Ok(output)) => output,
+        Ok(Err(_)) | Err(_) => (Vec::new(), true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_output_and_exit_code() {
+        let spec = ProcessSpec::new("sh", ".").args(["-c", "echo out; echo err >&2; exit 3"]);
+        let output = run_blocking(&spec).unwrap();
+        assert_eq!(output.exit, Exit::Code(3));
+        assert_eq!(output.stdout_text(), "out\n");
+        assert_eq!(output.stderr_text(), "err\n");
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let script = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
+        let spec = ProcessSpec::new("sh", ".")
+            .args(["-c", &script])
+            .timeout(Duration::from_millis(300));
+        let output = run_blocking(&spec).unwrap();
+        assert_eq!(output.exit, Exit::TimedOut);
+        let pid = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .to_owned();
+        assert!(
+            !process_alive(&pid),
+            "grandchild {pid} survived the timeout"
+        );
+    }
+
+    #[test]
+    fn output_is_capped() {
+        let mut spec = ProcessSpec::new("sh", ".").args(["-c", "yes | head -c 100000"]);
+        spec.output_cap = 1000;
+        let output = run_blocking(&spec).unwrap();
+        assert_eq!(output.stdout.len(), 1000);
+        assert!(output.truncated);
+    }
+
+    #[test]
+    fn missing_program_is_not_found() {
+        let spec = ProcessSpec::new("dod-no-such-program", ".");
+        assert!(matches!(
+            run_blocking(&spec),
+            Err(SpawnError::NotFound { .. })
+        ));
+    }
+
+    fn process_alive(pid: &str) -> bool {
+        // A zombie waiting for its reaper is dead for our purposes.
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .split(") ")
+                .nth(1)
+                .is_some_and(|rest| rest.starts_with('Z'))
+        })
+    }
+}

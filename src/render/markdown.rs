@@ -1,0 +1,256 @@
+//! The Output Report: the hand-off text an author would otherwise write by
+//! hand, in Markdown, built from what the run measured. Sections the run
+//! cannot know say so instead of inventing anything.
+
+use std::io::{self, Write};
+
+use crate::diagnostic::{Severity, Status, TestOutcome};
+use crate::git::{ChangedLines, FileStatus};
+use crate::render::{first_line, scope_line};
+use crate::report::{Report, Verdict};
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = match report.verdict {
+        Verdict::Done => "done",
+        Verdict::NotDone => "not done",
+        Verdict::Error => "could not be checked",
+    };
+    writeln!(out, "# Output Report\n")?;
+    writeln!(
+        out,
+        "**Verdict: {verdict}** · dod {} · {}\n",
+        report.dod_version,
+        scope_line(report)
+    )?;
+    files(report, out)?;
+    tests(report, out)?;
+    docs(report, out)?;
+    for (heading, section) in [
+        ("E2E scenarios affected", "E2E scenarios"),
+        ("Decisions made and why", "Decisions"),
+    ] {
+        writeln!(out, "## {heading}\n")?;
+        writeln!(out, "Not provided: {}\n", missing_notes(report, section))?;
+    }
+    concerns(report, out)?;
+    checklist(report, out)?;
+    Ok(())
+}
+
+fn files(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Files created/modified\n")?;
+    let files = report.changed_files();
+    if files.is_empty() {
+        let why = match &report.scope {
+            crate::report::ScopeSummary::All => {
+                "The whole project was checked (`--all`); no change was measured."
+            }
+            crate::report::ScopeSummary::Broken(_) => {
+                "The change could not be measured (see the checklist)."
+            }
+            crate::report::ScopeSummary::Change { .. } => "No file changed since the base.",
+        };
+        return writeln!(out, "{why}\n");
+    }
+    writeln!(out, "| File | Change | Lines added or modified |")?;
+    writeln!(out, "| --- | --- | --- |")?;
+    for file in files {
+        let change = match (&file.status, &file.from) {
+            (FileStatus::Renamed, Some(from)) => format!("renamed from `{from}`"),
+            (status, _) => status.as_str().to_owned(),
+        };
+        let lines = match (&file.lines, file.status) {
+            (_, FileStatus::Deleted) => "-".to_owned(),
+            (ChangedLines::Whole, _) => "all".to_owned(),
+            (ChangedLines::Some(lines), _) => lines.count().to_string(),
+        };
+        writeln!(out, "| `{}` | {change} | {lines} |", escape(&file.path))?;
+    }
+    writeln!(out)
+}
+
+fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Tests added and their results\n")?;
+    let tests: Vec<_> = report.tests().collect();
+    let changed_tests: Vec<&str> = report
+        .changed_files()
+        .iter()
+        .filter(|file| file.status != FileStatus::Deleted && is_test_file(&file.path))
+        .map(|file| file.path.as_str())
+        .collect();
+    if !changed_tests.is_empty() {
+        let list: Vec<String> = changed_tests
+            .iter()
+            .map(|path| format!("`{path}`"))
+            .collect();
+        writeln!(out, "Test files added or modified: {}.\n", list.join(", "))?;
+    }
+    for check in report.checks.iter().filter(|check| {
+        !check.facts.tests.is_empty() || check.item == crate::diagnostic::Item::CodeSuite
+    }) {
+        writeln!(out, "{}: {} ({}).\n", check.id, check.summary, check.status)?;
+    }
+    if tests.is_empty() {
+        return writeln!(
+            out,
+            "No test results: no test run took part in this check.\n"
+        );
+    }
+    writeln!(out, "| Test | Result | Time |")?;
+    writeln!(out, "| --- | --- | --- |")?;
+    for test in tests {
+        let result = match (&test.outcome, &test.message) {
+            (TestOutcome::Passed, _) | (_, None) => test.outcome.as_str().to_owned(),
+            (outcome, Some(message)) => format!("{}: {}", outcome.as_str(), escape(message)),
+        };
+        writeln!(
+            out,
+            "| `{}` | {result} | {:.2}s |",
+            escape(&test.node_id),
+            test.duration.as_secs_f64()
+        )?;
+    }
+    writeln!(out)
+}
+
+fn docs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Documentation updated\n")?;
+    let docs: Vec<_> = report
+        .changed_files()
+        .iter()
+        .filter(|file| file.status != FileStatus::Deleted && is_doc(&file.path))
+        .collect();
+    if docs.is_empty() {
+        return writeln!(out, "None: the change touches no documentation file.\n");
+    }
+    for file in docs {
+        writeln!(out, "- `{}` ({})", escape(&file.path), file.status.as_str())?;
+    }
+    writeln!(out)
+}
+
+fn concerns(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Any remaining concerns or risks\n")?;
+    writeln!(
+        out,
+        "Not provided by the author: {}\n",
+        missing_notes(report, "Concerns")
+    )?;
+    let measured: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|check| matches!(check.status, Status::Error | Status::Warn))
+        .map(|check| {
+            format!(
+                "- `{}` {}: {}",
+                check.id,
+                check.status,
+                first_line(&check.summary)
+            )
+        })
+        .collect();
+    if !measured.is_empty() {
+        writeln!(out, "Measured by dod:\n")?;
+        for line in measured {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn checklist(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Definition of Done\n")?;
+    for item in &report.items {
+        let tick = if matches!(item.status, Status::Pass | Status::Warn) {
+            "x"
+        } else {
+            " "
+        };
+        let served = if item.checks.is_empty() {
+            item.note.clone().unwrap_or_default()
+        } else {
+            item.checks
+                .iter()
+                .filter_map(|id| report.check(id))
+                .map(|check| format!("{}: {}", check.id, first_line(&check.summary)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        writeln!(
+            out,
+            "- [{tick}] **{}** `{}`: {} ({})",
+            item.item.title(),
+            item.item.id(),
+            item.status,
+            escape(&served)
+        )?;
+        for check in report.checks_of(item.item) {
+            for finding in check
+                .findings
+                .iter()
+                .filter(|finding| finding.severity > Severity::Note)
+            {
+                writeln!(
+                    out,
+                    "  - `{}` {} {}",
+                    escape(&finding.location.to_string()),
+                    finding.rule,
+                    escape(first_line(&finding.message))
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Says where the author's notes would have come from.
+fn missing_notes(report: &Report, section: &str) -> String {
+    if report.task.exists {
+        format!("`{}` has no `## {section}` section.", report.task.path)
+    } else {
+        format!(
+            "there is no task file (`{}`) with a `## {section}` section.",
+            report.task.path
+        )
+    }
+}
+
+pub fn is_test_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.ends_with(".py")
+        && (name.starts_with("test_")
+            || name.ends_with("_test.py")
+            || name == "conftest.py"
+            || path
+                .split('/')
+                .any(|part| part == "tests" || part == "test"))
+}
+
+fn is_doc(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".md", ".rst", ".adoc", ".txt"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        && !lower.contains("requirements")
+        || lower.starts_with("docs/")
+        || lower.contains("/docs/")
+}
+
+/// Keeps a table cell a cell.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::sample::sample_report;
+
+    #[test]
+    fn snapshot() {
+        let mut out = Vec::new();
+        render(&sample_report(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+}

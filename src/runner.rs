@@ -1,0 +1,309 @@
+//! Runs the selected checks and returns a `Report`. Command checks run
+//! concurrently as child processes, bounded by `--jobs`; the findings are
+//! filtered against the change and sorted. The runner reports progress as
+//! events and never formats anything.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
+use crate::checks::external::{self, ToolSpec};
+use crate::checks::{self, Kind, Scope};
+use crate::config::{CheckSettings, FilterMode, Settings};
+use crate::diagnostic::{Outcome, Severity, Status, status_of};
+use crate::error::UsageError;
+use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
+
+/// What the runner tells its caller while it works.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Provision(ProvisionEvent),
+    Started {
+        id: String,
+    },
+    Finished {
+        id: String,
+        status: Status,
+        duration: Duration,
+    },
+}
+
+pub type Progress = dyn Fn(Event) + Send + Sync;
+
+pub async fn run(
+    settings: &Settings,
+    scope: Scope,
+    progress: Arc<Progress>,
+) -> Result<Report, UsageError> {
+    let started = Instant::now();
+    let specs: Vec<ToolSpec> = settings
+        .commands
+        .iter()
+        .filter(|spec| settings.runs(&spec.id))
+        .cloned()
+        .collect();
+    let unselected: Vec<(String, crate::diagnostic::Item)> = checks::all(settings)
+        .into_iter()
+        .filter(|check| !settings.runs(&check.id))
+        .map(|check| (check.id, check.item))
+        .collect();
+
+    let tools = {
+        let progress = Arc::clone(&progress);
+        let resolve = resolve_tools(settings, &specs, move |event| {
+            progress(Event::Provision(event))
+        });
+        tokio::select! {
+            tools = resolve => tools,
+            _ = tokio::signal::ctrl_c() => return Err(interrupted()),
+        }
+    };
+
+    let scope = Arc::new(scope);
+    let semaphore = Arc::new(Semaphore::new(settings.jobs.max(1)));
+    let mut tasks = JoinSet::new();
+    for spec in specs {
+        let check = settings.check(&spec.id).clone();
+        let tool = tools.get(&spec.id).cloned();
+        let (scope, semaphore, progress) = (
+            Arc::clone(&scope),
+            Arc::clone(&semaphore),
+            Arc::clone(&progress),
+        );
+        let root = settings.root.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await.ok();
+            progress(Event::Started {
+                id: spec.id.clone(),
+            });
+            let began = Instant::now();
+            let outcome = match tool {
+                Some(Ok(tool)) => external::run(&spec, &tool, &check, &root, &scope).await,
+                Some(Err(reason)) => Outcome::Errored(reason),
+                None => Outcome::Errored(format!("`{}` was not resolved", spec.tool)),
+            };
+            let report = check_report(&spec, &check, outcome, began.elapsed(), &scope, &root);
+            progress(Event::Finished {
+                id: report.id.clone(),
+                status: report.status,
+                duration: report.duration,
+            });
+            report
+        });
+    }
+
+    let mut reports = Vec::new();
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => match next {
+                Some(Ok(report)) => reports.push(report),
+                // A check task panicked: a bug in dod, but the other checks still report.
+                Some(Err(error)) => reports.push(panicked(&error.to_string())),
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => {
+                tasks.abort_all();
+                return Err(interrupted());
+            }
+        }
+    }
+    reports.sort_by(|a, b| a.id.cmp(&b.id));
+    let items = Report::items_from(&reports, &unselected);
+    let scope = match Arc::unwrap_or_clone(scope) {
+        Scope::All => ScopeSummary::All,
+        Scope::Change(change) => ScopeSummary::Change {
+            base: change.base,
+            files: change.files,
+        },
+        Scope::Broken(error) => ScopeSummary::Broken(error.to_string()),
+    };
+    Ok(Report {
+        dod_version: env!("CARGO_PKG_VERSION"),
+        config: settings.source.describe(),
+        task: TaskFile {
+            path: external::relative_path(&settings.task.to_string_lossy(), &settings.root),
+            exists: settings.task.is_file(),
+        },
+        scope,
+        verdict: Verdict::of(&items),
+        checks: reports,
+        items,
+        duration: started.elapsed(),
+    })
+}
+
+fn interrupted() -> UsageError {
+    crate::process::kill_all();
+    UsageError::Interrupted
+}
+
+/// Finds every tool, then builds the managed environment once for those
+/// that are missing (unless provisioning is off).
+async fn resolve_tools(
+    settings: &Settings,
+    specs: &[ToolSpec],
+    progress: impl Fn(ProvisionEvent) + Sync,
+) -> BTreeMap<String, Result<ResolvedTool, String>> {
+    let mut tools = BTreeMap::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        match tool::find(spec, &settings.root) {
+            Some(found) => {
+                tools.insert(spec.id.clone(), Ok(found));
+            }
+            None => missing.push(spec),
+        }
+    }
+    let provisionable: Vec<&ToolSpec> = missing
+        .iter()
+        .copied()
+        .filter(|spec| spec.package.is_some())
+        .collect();
+    let managed = if settings.provision && !provisionable.is_empty() {
+        let pinned: Vec<&ToolSpec> = specs.iter().filter(|spec| spec.package.is_some()).collect();
+        let plan = EnvPlan::new(&pinned, &settings.root);
+        Some(tool::provision(&plan, &settings.root, &progress).await)
+    } else {
+        None
+    };
+    for spec in missing {
+        let resolved = match (&managed, &spec.package) {
+            (Some(env), Some(_)) => {
+                let program = env.bin.join(&spec.tool);
+                let error = if spec.imports_project {
+                    &env.project_error
+                } else {
+                    &env.tools_error
+                };
+                match error {
+                    Some(error) if !program.exists() || spec.imports_project => Err(error.clone()),
+                    _ if program.exists() => Ok(ResolvedTool {
+                        program,
+                        python: env.bin.join("python"),
+                        source: ToolSource::Managed,
+                    }),
+                    _ => Err(format!(
+                        "`{}` is not in dod's managed environment `{}`; {}",
+                        spec.tool,
+                        env.bin.display(),
+                        external::install_hint(spec)
+                    )),
+                }
+            }
+            _ if !settings.provision => Err(format!(
+                "`{}` is not installed (looked in the project's virtualenv and on PATH) and provisioning is off; {}",
+                spec.tool,
+                external::install_hint(spec)
+            )),
+            _ => Err(format!(
+                "`{}` is not installed (looked in the project's virtualenv and on PATH); {}",
+                spec.tool,
+                external::install_hint(spec)
+            )),
+        };
+        tools.insert(spec.id.clone(), resolved);
+    }
+    tools
+}
+
+/// Turns an outcome into the check's report: the filter, the severity
+/// override and the status.
+fn check_report(
+    spec: &ToolSpec,
+    check: &CheckSettings,
+    outcome: Outcome,
+    duration: Duration,
+    scope: &Scope,
+    root: &Path,
+) -> CheckReport {
+    let _ = root;
+    let (status, summary, findings, hidden, facts) = match outcome {
+        Outcome::Skipped(reason) => (Status::Skip, reason, Vec::new(), 0, Default::default()),
+        Outcome::Errored(reason) => (Status::Error, reason, Vec::new(), 0, Default::default()),
+        Outcome::Ran(ran) => {
+            let total = ran.findings.len();
+            let mut findings: Vec<_> = ran
+                .findings
+                .into_iter()
+                .filter(|finding| keep(finding, check, scope))
+                .collect();
+            let hidden = total - findings.len();
+            if check.warn_only {
+                for finding in &mut findings {
+                    finding.severity = finding.severity.min(Severity::Warning);
+                }
+            }
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let status = status_of(&findings);
+            let counted = findings
+                .iter()
+                .filter(|finding| finding.severity > Severity::Note)
+                .count();
+            let mut summary = ran.summary.unwrap_or_else(|| match counted {
+                0 => "no findings".to_owned(),
+                1 => "1 finding".to_owned(),
+                n => format!("{n} findings"),
+            });
+            if hidden > 0 {
+                summary.push_str(&format!(" ({hidden} outside the change not shown)"));
+            }
+            (status, summary, findings, hidden, ran.facts)
+        }
+    };
+    CheckReport {
+        id: spec.id.clone(),
+        title: spec.title.clone(),
+        item: spec.item,
+        kind: Kind::Command,
+        status,
+        summary,
+        duration,
+        filter: check.filter,
+        findings,
+        hidden,
+        facts,
+    }
+}
+
+/// Whether a finding counts under the check's filter and excludes.
+fn keep(finding: &crate::diagnostic::Finding, check: &CheckSettings, scope: &Scope) -> bool {
+    let Some(path) = &finding.location.path else {
+        return true;
+    };
+    if check.is_excluded(path) {
+        return false;
+    }
+    let Scope::Change(change) = scope else {
+        return true;
+    };
+    match check.filter {
+        FilterMode::All => true,
+        FilterMode::ChangedFiles => change.file(path).is_some(),
+        FilterMode::ChangedLines => match (change.file(path), finding.location.line) {
+            (Some(file), Some(line)) => file.lines.contains(line),
+            (Some(_), None) => true,
+            (None, _) => false,
+        },
+    }
+}
+
+fn panicked(message: &str) -> CheckReport {
+    CheckReport {
+        id: "dod".to_owned(),
+        title: "dod".to_owned(),
+        item: crate::diagnostic::Item::CodeLint,
+        kind: Kind::Native,
+        status: Status::Error,
+        summary: format!("a check crashed inside dod: {message}; please report it"),
+        duration: Duration::ZERO,
+        filter: FilterMode::All,
+        findings: Vec::new(),
+        hidden: 0,
+        facts: Default::default(),
+    }
+}
