@@ -138,7 +138,7 @@ impl Report {
                         .map(|(id, _)| id.as_str())
                         .collect();
                     Some(if skipped.is_empty() {
-                        "no check serves this item in this run".to_owned()
+                        "no check for it in this run".to_owned()
                     } else {
                         format!("not run: {}", skipped.join(", "))
                     })

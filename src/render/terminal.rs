@@ -66,20 +66,22 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             continue;
         }
         let head = format!(
-            "{} {:<8} {:<21}",
+            "{} {:<6} {:<21}",
             mark(item.status),
             item.status.as_str(),
             item.item.id()
         );
+        let note = item
+            .note
+            .as_ref()
+            .map(|note| style.dim(&format!(" ({note})")))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{} {}",
+            "{} {}{note}",
             style.paint(item.status, &head),
             item.item.title()
         )?;
-        if let Some(note) = &item.note {
-            writeln!(out, "    {}", style.dim(note))?;
-        }
         for check in report.checks_of(item.item) {
             let line = format!(
                 "{} {}: {} ({:.1}s)",
@@ -105,7 +107,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             for finding in shown.iter().take(SHOWN) {
                 writeln!(out, "      {}", finding_line(finding))?;
                 if let Some(fix) = &finding.fix {
-                    writeln!(out, "        {}", style.dim(&format!("fix: {fix}")))?;
+                    writeln!(out, "        {}", style.dim(&format!("fix: {}", first_line(fix))))?;
                 }
             }
             if shown.len() > SHOWN {

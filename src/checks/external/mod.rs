@@ -38,9 +38,11 @@ pub async fn run(
         .any(|arg| arg == "{junit}")
         .then(|| junit_path(&spec.id));
     let args = expand_args(spec, tool, &files, junit.as_deref());
+    // Python tools must not leave `__pycache__` folders in the change they check.
     let process = ProcessSpec::new(&tool.program, root)
         .args(args)
-        .timeout(spec.timeout());
+        .timeout(spec.timeout())
+        .env("PYTHONDONTWRITEBYTECODE", "1");
     let output = process::run(&process).await;
     let junit_text = junit
         .as_ref()

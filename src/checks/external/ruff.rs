@@ -84,7 +84,7 @@ mod tests {
                 "app.py:1:1 I001 Import block is un-sorted or un-formatted",
                 "app.py:1:8 F401 `os` imported but unused",
                 "bad.py:1:7 invalid-syntax Expected a parameter or the end of the parameter list",
-                "bad.py:2:1 invalid-syntax Expected `:`, found newline",
+                "bad.py:2:1 invalid-syntax unexpected EOF while parsing",
             ]
         );
     }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates target/venv with the tools the end-to-end tests run, at the
+# versions pinned in checks/*.toml, plus junitparser (the tests read dod's
+# JUnit back with it). Idempotent: a venv that already has them is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pin() { sed -n 's/^package = "\(.*\)"$/\1/p' "checks/$1.toml"; }
+wanted=("$(pin ruff)" "$(pin mypy)" "$(pin pytest)" "junitparser==5.0.3")
+venv=target/venv
+stamp="$venv/.dod-tools"
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${wanted[*]}" ]; then
+  exit 0
+fi
+mkdir -p target
+python3 -m venv --clear "$venv"
+"$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet "${wanted[@]}"
+echo "${wanted[*]}" > "$stamp"
+echo "tools installed in $venv: ${wanted[*]}"
