@@ -1,0 +1,172 @@
+//! Bad input gets a clear error that names the file and says how to fix it,
+//! and loses nothing: the checks that can still run still report.
+
+mod common;
+
+use common::{Project, Run, tools_path};
+
+#[test]
+fn malformed_config_is_exit_2_naming_the_file_and_line() {
+    let project = Project::new();
+    project.write("dod.toml", "base = \"main\"\n[checks.ruff\ntimeout = 5\n");
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("dod.toml"), "{run}");
+    assert!(run.stderr.contains("line 2"), "{run}");
+    assert!(run.json.is_none(), "no result is written for a run that did not start");
+}
+
+#[test]
+fn unknown_key_is_exit_2_naming_the_key() {
+    let project = Project::new();
+    project.write("dod.toml", "[checks.mypy]\nenabeld = false\n");
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("dod.toml"), "{run}");
+    assert!(run.stderr.contains("enabeld"), "{run}");
+    assert!(run.stderr.contains("line 2"), "{run}");
+}
+
+#[test]
+fn unknown_key_in_pyproject_names_tool_dod() {
+    let project = Project::new();
+    project.write(
+        "pyproject.toml",
+        "[project]\nname = \"calc\"\nversion = \"0.1.0\"\n\n[tool.dod]\nbsae = \"main\"\n",
+    );
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("pyproject.toml") && run.stderr.contains("bsae"), "{run}");
+}
+
+#[test]
+fn unknown_check_id_in_config_says_how_to_declare_one() {
+    let project = Project::new();
+    project.write("dod.toml", "[checks.rufff]\nenabled = false\n");
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("unknown check `rufff`"), "{run}");
+}
+
+#[test]
+fn unknown_check_in_only_is_a_usage_error() {
+    let project = Project::new();
+    let run = project.check(&["--only", "pylint"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("unknown check `pylint`"), "{run}");
+}
+
+#[test]
+fn not_a_git_repository_is_exit_2_with_a_hint_unless_all() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.py"), "X = 1\n").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut command = common::dod();
+    command.current_dir(dir.path()).arg("check").env("PATH", tools_path()).env("DOD_CACHE_DIR", cache.path());
+    let run = Run::of(&mut command);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("not inside a git repository"), "{run}");
+    assert!(run.stderr.contains("--all"), "{run}");
+
+    let mut command = common::dod();
+    command.current_dir(dir.path()).args(["check", "--all", "--skip", "pytest"]);
+    command.env("PATH", tools_path()).env("DOD_CACHE_DIR", cache.path());
+    let run = Run::of(&mut command);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
+fn missing_base_ref_is_an_error_and_pytest_still_reports() {
+    let project = Project::new();
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    let run = project.check(&["--base", "origin/develop"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_eq!(run.verdict(), "error");
+    assert_eq!(run.json()["scope"], "broken");
+    let error = run.json()["scope_error"].as_str().unwrap();
+    assert!(error.contains("`origin/develop` does not exist"), "{error}");
+    assert!(error.contains("git fetch origin develop"), "{error}");
+    assert_eq!(run.check("ruff")["status"], "error");
+    assert_eq!(run.check("pytest")["status"], "pass", "a check that needs no change still runs: {run}");
+    assert!(run.stdout.contains("does not exist"), "{run}");
+}
+
+#[test]
+fn shallow_clone_is_an_error_that_says_how_to_unshallow() {
+    let origin = Project::new();
+    origin.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    origin.commit("feature work");
+    origin.write("app/calc.py", &format!("{}\nX = 2\n", common::CALC));
+    origin.commit("more feature work");
+    // What CI's default checkout does: one commit of the branch under test.
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    common::git_in(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", "--branch", "feature", "--single-branch", &url, "repo"],
+    );
+    let repo = clone.path().join("repo");
+    let json = origin.out("shallow.json");
+    let mut command = common::dod();
+    command
+        .current_dir(&repo)
+        .args(["check", "--json", json.to_str().unwrap()])
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", origin.cache.path())
+        .env("GITHUB_BASE_REF", "main");
+    let run = Run::of(&mut command);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stdout.contains("shallow clone"), "{run}");
+    assert!(run.stdout.contains("git fetch --unshallow"), "{run}");
+    assert!(run.stdout.contains("fetch-depth: 0"), "{run}");
+}
+
+#[test]
+fn ruff_printing_garbage_is_an_error_and_the_others_report() {
+    let project = Project::new();
+    let fake = project.out("fake-ruff");
+    std::fs::write(&fake, "#!/bin/sh\necho 'Segmentation fault? no: plain text, not JSON'\nexit 1\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    project.write("dod.toml", &format!("[checks.ruff]\ncommand = {:?}\n", fake.to_str().unwrap()));
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    let summary = run.check("ruff")["summary"].as_str().unwrap();
+    assert!(summary.contains("not its JSON format"), "{summary}");
+    assert!(summary.contains("plain text, not JSON"), "the message quotes what it got: {summary}");
+    assert_eq!(run.check("mypy")["status"], "pass", "{run}");
+    assert_eq!(run.check("pytest")["status"], "pass", "{run}");
+}
+
+#[test]
+fn crashing_tool_is_an_error_with_its_output() {
+    let project = Project::new();
+    let fake = project.out("fake-mypy");
+    std::fs::write(&fake, "#!/bin/sh\necho 'Traceback: INTERNAL ERROR' >&2\nexit 2\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    project.write("dod.toml", &format!("[checks.mypy]\ncommand = {:?}\n", fake.to_str().unwrap()));
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    let summary = run.check("mypy")["summary"].as_str().unwrap();
+    assert!(summary.contains("INTERNAL ERROR"), "{summary}");
+}
+
+#[test]
+fn no_tests_collected_warns_and_does_not_block() {
+    let project = Project::new();
+    project.git(&["rm", "-q", "tests/test_calc.py"]);
+    let run = project.check(&[]);
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(run.check("pytest")["status"], "warn");
+    assert_eq!(run.check("pytest")["summary"], "no tests collected");
+}
+
+#[test]
+fn repository_without_commits_says_to_commit() {
+    let project = Project::empty();
+    project.write("app.py", "X = 1\n");
+    let run = project.check(&[]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.json()["scope_error"].as_str().unwrap().contains("no commit yet"), "{run}");
+}
