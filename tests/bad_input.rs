@@ -13,7 +13,10 @@ fn malformed_config_is_exit_2_naming_the_file_and_line() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("dod.toml"), "{run}");
     assert!(run.stderr.contains("line 2"), "{run}");
-    assert!(run.json.is_none(), "no result is written for a run that did not start");
+    assert!(
+        run.json.is_none(),
+        "no result is written for a run that did not start"
+    );
 }
 
 #[test]
@@ -36,7 +39,10 @@ fn unknown_key_in_pyproject_names_tool_dod() {
     );
     let run = project.check(&[]);
     assert_eq!(run.code, 2, "{run}");
-    assert!(run.stderr.contains("pyproject.toml") && run.stderr.contains("bsae"), "{run}");
+    assert!(
+        run.stderr.contains("pyproject.toml") && run.stderr.contains("bsae"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -62,15 +68,23 @@ fn not_a_git_repository_is_exit_2_with_a_hint_unless_all() {
     std::fs::write(dir.path().join("app.py"), "X = 1\n").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let mut command = common::dod();
-    command.current_dir(dir.path()).arg("check").env("PATH", tools_path()).env("DOD_CACHE_DIR", cache.path());
+    command
+        .current_dir(dir.path())
+        .arg("check")
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", cache.path());
     let run = Run::of(&mut command);
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("not inside a git repository"), "{run}");
     assert!(run.stderr.contains("--all"), "{run}");
 
     let mut command = common::dod();
-    command.current_dir(dir.path()).args(["check", "--all", "--skip", "pytest"]);
-    command.env("PATH", tools_path()).env("DOD_CACHE_DIR", cache.path());
+    command
+        .current_dir(dir.path())
+        .args(["check", "--all", "--skip", "pytest"]);
+    command
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", cache.path());
     let run = Run::of(&mut command);
     assert_eq!(run.code, 0, "{run}");
 }
@@ -87,7 +101,11 @@ fn missing_base_ref_is_an_error_and_pytest_still_reports() {
     assert!(error.contains("`origin/develop` does not exist"), "{error}");
     assert!(error.contains("git fetch origin develop"), "{error}");
     assert_eq!(run.check("ruff")["status"], "error");
-    assert_eq!(run.check("pytest")["status"], "pass", "a check that needs no change still runs: {run}");
+    assert_eq!(
+        run.check("pytest")["status"],
+        "pass",
+        "a check that needs no change still runs: {run}"
+    );
     assert!(run.stdout.contains("does not exist"), "{run}");
 }
 
@@ -103,7 +121,17 @@ fn shallow_clone_is_an_error_that_says_how_to_unshallow() {
     let url = format!("file://{}", origin.path().display());
     common::git_in(
         clone.path(),
-        &["clone", "-q", "--depth", "1", "--branch", "feature", "--single-branch", &url, "repo"],
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            "--single-branch",
+            &url,
+            "repo",
+        ],
     );
     let repo = clone.path().join("repo");
     let json = origin.out("shallow.json");
@@ -125,15 +153,25 @@ fn shallow_clone_is_an_error_that_says_how_to_unshallow() {
 fn ruff_printing_garbage_is_an_error_and_the_others_report() {
     let project = Project::new();
     let fake = project.out("fake-ruff");
-    std::fs::write(&fake, "#!/bin/sh\necho 'Segmentation fault? no: plain text, not JSON'\nexit 1\n").unwrap();
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'Segmentation fault? no: plain text, not JSON'\nexit 1\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    project.write("dod.toml", &format!("[checks.ruff]\ncommand = {:?}\n", fake.to_str().unwrap()));
+    project.write(
+        "dod.toml",
+        &format!("[checks.ruff]\ncommand = {:?}\n", fake.to_str().unwrap()),
+    );
     project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
     let run = project.check(&[]);
     assert_eq!(run.code, 2, "{run}");
     let summary = run.check("ruff")["summary"].as_str().unwrap();
     assert!(summary.contains("not its JSON format"), "{summary}");
-    assert!(summary.contains("plain text, not JSON"), "the message quotes what it got: {summary}");
+    assert!(
+        summary.contains("plain text, not JSON"),
+        "the message quotes what it got: {summary}"
+    );
     assert_eq!(run.check("mypy")["status"], "pass", "{run}");
     assert_eq!(run.check("pytest")["status"], "pass", "{run}");
 }
@@ -142,9 +180,16 @@ fn ruff_printing_garbage_is_an_error_and_the_others_report() {
 fn crashing_tool_is_an_error_with_its_output() {
     let project = Project::new();
     let fake = project.out("fake-mypy");
-    std::fs::write(&fake, "#!/bin/sh\necho 'Traceback: INTERNAL ERROR' >&2\nexit 2\n").unwrap();
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'Traceback: INTERNAL ERROR' >&2\nexit 2\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    project.write("dod.toml", &format!("[checks.mypy]\ncommand = {:?}\n", fake.to_str().unwrap()));
+    project.write(
+        "dod.toml",
+        &format!("[checks.mypy]\ncommand = {:?}\n", fake.to_str().unwrap()),
+    );
     project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
     let run = project.check(&[]);
     assert_eq!(run.code, 2, "{run}");
@@ -168,5 +213,11 @@ fn repository_without_commits_says_to_commit() {
     project.write("app.py", "X = 1\n");
     let run = project.check(&[]);
     assert_eq!(run.code, 2, "{run}");
-    assert!(run.json()["scope_error"].as_str().unwrap().contains("no commit yet"), "{run}");
+    assert!(
+        run.json()["scope_error"]
+            .as_str()
+            .unwrap()
+            .contains("no commit yet"),
+        "{run}"
+    );
 }

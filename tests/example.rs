@@ -26,16 +26,27 @@ fn upload_service_passes_with_provisioning_from_scratch() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/upload-service");
     let mut command = common::dod();
     command
-        .args(["check", "--all", "--report", report.to_str().unwrap(), "--json", json.to_str().unwrap()])
+        .args([
+            "check",
+            "--all",
+            "--report",
+            report.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
         .arg(&example)
         .env("PATH", bare.path())
         .env("DOD_CACHE_DIR", cache.path());
     let run = common::Run::of(&mut command);
     assert_eq!(run.code, 0, "{run}");
-    assert!(run.stderr.contains("dod: installing"), "provisioning is shown: {run}");
+    assert!(
+        run.stderr.contains("dod: installing"),
+        "provisioning is shown: {run}"
+    );
     assert!(run.stderr.contains("managed environment ready"), "{run}");
 
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(value["verdict"], "done");
     for check in value["checks"].as_array().unwrap() {
         assert_eq!(check["status"], "pass", "{check}");
@@ -45,8 +56,16 @@ fn upload_service_passes_with_provisioning_from_scratch() {
 
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.contains("**Verdict: done**"), "{text}");
-    assert!(text.contains("| `tests/test_uploads.py::test_upload_returns_201_and_stores_in_s3` | passed |"), "{text}");
-    assert!(text.contains("pytest: 7 passed, 0 failed, 0 errors, 0 skipped (pass)."), "{text}");
+    assert!(
+        text.contains(
+            "| `tests/test_uploads.py::test_upload_returns_201_and_stores_in_s3` | passed |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pytest: 7 passed, 0 failed, 0 errors, 0 skipped (pass)."),
+        "{text}"
+    );
 
     // A second run reuses the environment instead of installing again.
     let again = common::Run::of(&mut command);

@@ -8,16 +8,31 @@ use common::{Project, tools_path};
 #[test]
 fn clean_change_is_done() {
     let project = Project::new();
-    project.write("app/calc.py", &format!("{}\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n", common::CALC));
-    project.write("tests/test_sub.py", "from app.calc import sub\n\n\ndef test_sub() -> None:\n    assert sub(3, 2) == 1\n");
+    project.write(
+        "app/calc.py",
+        &format!(
+            "{}\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n",
+            common::CALC
+        ),
+    );
+    project.write(
+        "tests/test_sub.py",
+        "from app.calc import sub\n\n\ndef test_sub() -> None:\n    assert sub(3, 2) == 1\n",
+    );
     let run = project.check(&[]);
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(run.verdict(), "done");
     for id in ["ruff", "mypy", "pytest"] {
         assert_eq!(run.check(id)["status"], "pass", "{id}: {run}");
     }
-    assert!(run.stdout.contains("done: every required item holds"), "{run}");
-    assert!(run.stdout.contains("base main"), "the base is printed: {run}");
+    assert!(
+        run.stdout.contains("done: every required item holds"),
+        "{run}"
+    );
+    assert!(
+        run.stdout.contains("base main"),
+        "the base is printed: {run}"
+    );
 }
 
 #[test]
@@ -29,20 +44,34 @@ fn ruff_violation_on_an_added_line_fails_with_its_location() {
     assert_eq!(run.verdict(), "not-done");
     assert_eq!(run.item("code.lint")["status"], "fail");
     // ruff's default rules also sort imports (I001) on the same line.
-    assert!(run.findings("ruff").contains(&"app/calc.py:1 F401".to_owned()), "{run}");
-    assert!(run.stdout.contains("app/calc.py:1:8 F401 `os` imported but unused"), "{run}");
+    assert!(
+        run.findings("ruff")
+            .contains(&"app/calc.py:1 F401".to_owned()),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("app/calc.py:1:8 F401 `os` imported but unused"),
+        "{run}"
+    );
 }
 
 #[test]
 fn violation_on_an_untouched_line_is_reported_only_with_all() {
     let project = Project::new();
     project.git(&["checkout", "-q", "main"]);
-    project.write("app/legacy.py", "import os\n\n\ndef legacy() -> int:\n    return 1\n");
+    project.write(
+        "app/legacy.py",
+        "import os\n\n\ndef legacy() -> int:\n    return 1\n",
+    );
     project.commit("legacy code with an unused import");
     project.git(&["checkout", "-q", "feature"]);
     project.git(&["merge", "-q", "main"]);
     // The change edits the file, but not the line with the violation.
-    project.write("app/legacy.py", "import os\n\n\ndef legacy() -> int:\n    return 2\n");
+    project.write(
+        "app/legacy.py",
+        "import os\n\n\ndef legacy() -> int:\n    return 2\n",
+    );
 
     let diff = project.check(&[]);
     assert_eq!(diff.code, 0, "{diff}");
@@ -58,12 +87,22 @@ fn violation_on_an_untouched_line_is_reported_only_with_all() {
 #[test]
 fn mypy_error_fails_code_types() {
     let project = Project::new();
-    project.write("app/calc.py", &format!("{}\n\ndef twice(a: int) -> str:\n    return a * 2\n", common::CALC));
+    project.write(
+        "app/calc.py",
+        &format!(
+            "{}\n\ndef twice(a: int) -> str:\n    return a * 2\n",
+            common::CALC
+        ),
+    );
     let run = project.check(&[]);
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(run.item("code.types")["status"], "fail");
     assert_eq!(run.findings("mypy"), ["app/calc.py:10 return-value"]);
-    assert_eq!(run.check("mypy")["findings"][0]["column"], 12, "mypy's 0-based column is made 1-based");
+    assert_eq!(
+        run.check("mypy")["findings"][0]["column"],
+        12,
+        "mypy's 0-based column is made 1-based"
+    );
 }
 
 #[test]
@@ -74,8 +113,13 @@ fn failing_test_fails_code_suite_and_names_the_test() {
     let run = project.check(&["--junit", junit.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(run.item("code.suite")["status"], "fail");
-    let message = run.check("pytest")["findings"][0]["message"].as_str().unwrap();
-    assert!(message.starts_with("tests/test_more.py::test_add_negative failed"), "{message}");
+    let message = run.check("pytest")["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.starts_with("tests/test_more.py::test_add_negative failed"),
+        "{message}"
+    );
     assert_eq!(run.findings("pytest"), ["tests/test_more.py:4 test-failed"]);
     let tests = run.json()["report"]["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 2);
@@ -95,12 +139,21 @@ fn hanging_test_times_out_leaves_no_process_and_others_report() {
     );
     let started = std::time::Instant::now();
     let run = project.check(&[]);
-    assert!(started.elapsed().as_secs() < 60, "dod waited for the hung test");
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "dod waited for the hung test"
+    );
     assert_eq!(run.code, 2, "{run}");
     assert_eq!(run.verdict(), "error");
     let pytest = run.check("pytest");
     assert_eq!(pytest["status"], "error");
-    assert!(pytest["summary"].as_str().unwrap().contains("timed out after 5s"), "{run}");
+    assert!(
+        pytest["summary"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 5s"),
+        "{run}"
+    );
     for id in ["ruff", "mypy"] {
         assert_eq!(run.check(id)["status"], "pass", "{id} still reports: {run}");
     }
@@ -108,13 +161,24 @@ fn hanging_test_times_out_leaves_no_process_and_others_report() {
     let child = child.trim();
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!alive(child), "the test's child process {child} survived");
-    let leftover = std::process::Command::new("pgrep").args(["-f", pids.to_str().unwrap()]).output().unwrap();
-    assert!(leftover.stdout.is_empty(), "pytest survived: {}", String::from_utf8_lossy(&leftover.stdout));
+    let leftover = std::process::Command::new("pgrep")
+        .args(["-f", pids.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        leftover.stdout.is_empty(),
+        "pytest survived: {}",
+        String::from_utf8_lossy(&leftover.stdout)
+    );
 }
 
 fn alive(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.split(") ").nth(1).is_some_and(|rest| rest.starts_with('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .split(") ")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with('Z'))
+    })
 }
 
 #[test]
@@ -126,7 +190,10 @@ fn missing_tool_without_provisioning_is_an_error_with_the_install_command() {
     assert_eq!(run.code, 2, "{run}");
     assert_eq!(run.verdict(), "error");
     let summary = run.check("ruff")["summary"].as_str().unwrap();
-    assert!(summary.contains("python3 -m pip install 'ruff==0.17.6'"), "{summary}");
+    assert!(
+        summary.contains("python3 -m pip install 'ruff==0.17.6'"),
+        "{summary}"
+    );
     assert!(run.stdout.contains("pip install 'mypy==2.4.1'"), "{run}");
 }
 
@@ -139,7 +206,10 @@ fn deleted_and_renamed_files_are_in_the_change() {
     project.git(&["checkout", "-q", "feature"]);
     project.git(&["merge", "-q", "main"]);
     project.git(&["mv", "app/calc.py", "app/arith.py"]);
-    project.write("tests/test_calc.py", &common::TEST_CALC.replace("app.calc", "app.arith"));
+    project.write(
+        "tests/test_calc.py",
+        &common::TEST_CALC.replace("app.calc", "app.arith"),
+    );
     project.git(&["rm", "-q", "docs/old.md"]);
     project.write("notes.txt", "untracked\n");
     let run = project.check(&[]);
@@ -147,11 +217,23 @@ fn deleted_and_renamed_files_are_in_the_change() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|file| format!("{} {} {}", file["path"].as_str().unwrap(), file["status"].as_str().unwrap(), file["from"].as_str().unwrap_or("-")))
+        .map(|file| {
+            format!(
+                "{} {} {}",
+                file["path"].as_str().unwrap(),
+                file["status"].as_str().unwrap(),
+                file["from"].as_str().unwrap_or("-")
+            )
+        })
         .collect();
     assert_eq!(
         files,
-        ["app/arith.py renamed app/calc.py", "docs/old.md deleted -", "notes.txt added -", "tests/test_calc.py modified -"]
+        [
+            "app/arith.py renamed app/calc.py",
+            "docs/old.md deleted -",
+            "notes.txt added -",
+            "tests/test_calc.py modified -"
+        ]
     );
     assert_eq!(run.code, 0, "{run}");
 }
@@ -166,22 +248,43 @@ fn project_below_the_repository_root_reports_relative_paths() {
     let json = project.out("sub.json");
     command
         .current_dir(project.path())
-        .args(["check", "services/api", "--only", "ruff", "--json", json.to_str().unwrap()])
+        .args([
+            "check",
+            "services/api",
+            "--only",
+            "ruff",
+            "--json",
+            json.to_str().unwrap(),
+        ])
         .env("PATH", tools_path())
         .env("DOD_CACHE_DIR", project.cache.path());
     let run = common::Run::of(&mut command);
     assert_eq!(run.code, 1, "{run}");
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    let paths: Vec<&str> =
-        value["checks"][0]["findings"].as_array().unwrap().iter().map(|finding| finding["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["app.py"], "only the project's files, relative to it");
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let paths: Vec<&str> = value["checks"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["app.py"],
+        "only the project's files, relative to it"
+    );
 }
 
 #[test]
 fn only_and_skip_select_checks() {
     let project = Project::new();
     let run = project.check(&["--only", "ruff,mypy", "--skip", "mypy"]);
-    let ids: Vec<&str> = run.json()["checks"].as_array().unwrap().iter().map(|check| check["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| check["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["ruff"], "{run}");
     assert_eq!(run.item("code.suite")["status"], "skip");
     assert_eq!(run.item("code.suite")["note"], "not run: pytest");
@@ -191,8 +294,15 @@ fn only_and_skip_select_checks() {
 fn project_config_declares_a_command_check() {
     let project = Project::new();
     let tool = project.out("lint.sh");
-    std::fs::write(&tool, "#!/bin/sh\nfor f in \"$@\"; do grep -n TODO \"$f\" | sed \"s|^|$f:|\"; done\nexit 0\n").unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&tool).unwrap().permissions(), 0o755);
+    std::fs::write(
+        &tool,
+        "#!/bin/sh\nfor f in \"$@\"; do grep -n TODO \"$f\" | sed \"s|^|$f:|\"; done\nexit 0\n",
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&tool).unwrap().permissions(),
+        0o755,
+    );
     std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     project.write(
         "dod.toml",

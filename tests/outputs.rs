@@ -30,7 +30,18 @@ fn json_has_the_documented_shape() {
     };
     assert_eq!(
         keys(json),
-        ["base", "checks", "dod_version", "duration_ms", "items", "report", "scope", "scope_error", "verdict", "version"]
+        [
+            "base",
+            "checks",
+            "dod_version",
+            "duration_ms",
+            "items",
+            "report",
+            "scope",
+            "scope_error",
+            "verdict",
+            "version"
+        ]
     );
     assert_eq!(json["version"], 1);
     assert_eq!(json["verdict"], "not-done");
@@ -42,19 +53,49 @@ fn json_has_the_documented_shape() {
     let ruff = run.check("ruff");
     assert_eq!(
         keys(ruff),
-        ["duration_ms", "filter", "findings", "hidden_findings", "id", "item", "kind", "status", "summary", "title"]
+        [
+            "duration_ms",
+            "filter",
+            "findings",
+            "hidden_findings",
+            "id",
+            "item",
+            "kind",
+            "status",
+            "summary",
+            "title"
+        ]
     );
-    let finding = &ruff["findings"].as_array().unwrap().iter().find(|finding| finding["rule"] == "F401").unwrap();
-    assert_eq!(keys(finding), ["column", "fix", "line", "message", "path", "rule", "severity"]);
+    let finding = &ruff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["rule"] == "F401")
+        .unwrap();
+    assert_eq!(
+        keys(finding),
+        [
+            "column", "fix", "line", "message", "path", "rule", "severity"
+        ]
+    );
     assert_eq!(finding["path"], "app/calc.py");
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(8)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(1), Some(8))
+    );
     assert_eq!(finding["severity"], "error");
     assert_eq!(keys(&json["report"]), ["files", "tests"]);
     let tests: Vec<String> = json["report"]["tests"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|test| format!("{} {}", test["node_id"].as_str().unwrap(), test["outcome"].as_str().unwrap()))
+        .map(|test| {
+            format!(
+                "{} {}",
+                test["node_id"].as_str().unwrap(),
+                test["outcome"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         tests,
@@ -74,7 +115,10 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
     let run = project.check(&["--junit", junit.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{run}");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(!xml.contains("package="), "no package attribute: Jenkins would prefix it");
+    assert!(
+        !xml.contains("package="),
+        "no package attribute: Jenkins would prefix it"
+    );
 
     let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
     let ruff_findings = run.check("ruff")["findings"].as_array().unwrap().len();
@@ -93,11 +137,29 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
         ]
     );
     let pytest = &report.test_suites[2];
-    let wrong = pytest.test_cases.iter().find(|case| case.name.as_str() == "test_wrong").unwrap();
-    assert_eq!(wrong.classname.as_ref().unwrap().as_str(), "tests.test_more");
-    assert_eq!(wrong.extra.get("file").unwrap().as_str(), "tests/test_more.py");
-    assert_eq!(wrong.extra.get("line").unwrap().as_str(), "10", "1-based line of the test function");
-    let f401 = report.test_suites[3].test_cases.iter().find(|case| case.name.as_str() == "F401 app/calc.py:1").unwrap();
+    let wrong = pytest
+        .test_cases
+        .iter()
+        .find(|case| case.name.as_str() == "test_wrong")
+        .unwrap();
+    assert_eq!(
+        wrong.classname.as_ref().unwrap().as_str(),
+        "tests.test_more"
+    );
+    assert_eq!(
+        wrong.extra.get("file").unwrap().as_str(),
+        "tests/test_more.py"
+    );
+    assert_eq!(
+        wrong.extra.get("line").unwrap().as_str(),
+        "10",
+        "1-based line of the test function"
+    );
+    let f401 = report.test_suites[3]
+        .test_cases
+        .iter()
+        .find(|case| case.name.as_str() == "F401 app/calc.py:1")
+        .unwrap();
     assert_eq!(f401.classname.as_ref().unwrap().as_str(), "dod.ruff");
 
     // The same counts through Python's junitparser, as CI tooling reads it.
@@ -108,10 +170,21 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
                   \x20   failed = sum(1 for c in cases if any(isinstance(r, junitparser.Failure) for r in c.result))\n\
                   \x20   print(suite.name, len(cases), failed)\n";
     let python = common::tools_bin().join("python");
-    let output = std::process::Command::new(python).args(["-c", script]).arg(&junit).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let printed = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(printed, format!("dod 13 2\nmypy 1 0\npytest 4 1\nruff {ruff_findings} {ruff_findings}\n"));
+    assert_eq!(
+        printed,
+        format!("dod 13 2\nmypy 1 0\npytest 4 1\nruff {ruff_findings} {ruff_findings}\n")
+    );
 }
 
 #[test]
@@ -131,9 +204,18 @@ fn report_states_facts_and_says_what_is_missing() {
     ] {
         assert!(text.contains(section), "missing {section}:\n{text}");
     }
-    assert!(text.contains("| `tests/test_more.py` | added | all |"), "{text}");
-    assert!(text.contains("| `tests/test_more.py::test_wrong` | failed: assert 2 == 3 |"), "{text}");
-    assert!(text.contains("Not provided: there is no task file (`TASK.md`)"), "{text}");
+    assert!(
+        text.contains("| `tests/test_more.py` | added | all |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| `tests/test_more.py::test_wrong` | failed: assert 2 == 3 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not provided: there is no task file (`TASK.md`)"),
+        "{text}"
+    );
     assert!(text.contains("**Verdict: not done**"), "{text}");
 }
 
@@ -141,7 +223,11 @@ fn report_states_facts_and_says_what_is_missing() {
 fn checks_lists_every_check_and_explain_prints_its_doc() {
     let run = common::Run::of(common::dod().args(["checks"]));
     assert_eq!(run.code, 0, "{run}");
-    for line in ["mypy    code.types", "pytest  code.suite", "ruff    code.lint"] {
+    for line in [
+        "mypy    code.types",
+        "pytest  code.suite",
+        "ruff    code.lint",
+    ] {
         assert!(run.stdout.contains(line), "{run}");
     }
     let run = common::Run::of(common::dod().args(["explain", "mypy"]));
@@ -149,11 +235,18 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     assert!(run.stdout.contains("## How to suppress"), "{run}");
     let run = common::Run::of(common::dod().args(["explain", "pylint"]));
     assert_eq!(run.code, 2, "{run}");
-    assert!(run.stderr.contains("unknown check `pylint`; the checks are: mypy, pytest, ruff"), "{run}");
+    assert!(
+        run.stderr
+            .contains("unknown check `pylint`; the checks are: mypy, pytest, ruff"),
+        "{run}"
+    );
 }
 
 #[test]
 fn version_is_printed() {
     let run = common::Run::of(common::dod().arg("--version"));
-    assert_eq!(run.stdout.trim(), format!("dod {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout.trim(),
+        format!("dod {}", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -75,11 +75,15 @@ impl ConfigSource {
     /// How a message names the place a key lives.
     pub fn describe(&self) -> String {
         match self {
-            ConfigSource::DodToml(path) => format!("`{}`", path.display()),
-            ConfigSource::Pyproject(path) => format!("`[tool.dod]` in `{}`", path.display()),
+            ConfigSource::DodToml(path) => format!("`{}`", file_name(path)),
+            ConfigSource::Pyproject(path) => format!("`[tool.dod]` in `{}`", file_name(path)),
             ConfigSource::Defaults => "the defaults".to_owned(),
         }
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
 }
 
 #[derive(Deserialize)]

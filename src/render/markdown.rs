@@ -121,7 +121,14 @@ fn docs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .filter(|file| file.status != FileStatus::Deleted && is_doc(&file.path))
         .collect();
     if docs.is_empty() {
-        return writeln!(out, "None: the change touches no documentation file.\n");
+        return match &report.scope {
+            crate::report::ScopeSummary::Change { .. } => {
+                writeln!(out, "None: the change touches no documentation file.\n")
+            }
+            crate::report::ScopeSummary::All | crate::report::ScopeSummary::Broken(_) => {
+                writeln!(out, "Unknown: no change was measured.\n")
+            }
+        };
     }
     for file in docs {
         writeln!(out, "- `{}` ({})", escape(&file.path), file.status.as_str())?;

@@ -107,7 +107,11 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             for finding in shown.iter().take(SHOWN) {
                 writeln!(out, "      {}", finding_line(finding))?;
                 if let Some(fix) = &finding.fix {
-                    writeln!(out, "        {}", style.dim(&format!("fix: {}", first_line(fix))))?;
+                    writeln!(
+                        out,
+                        "        {}",
+                        style.dim(&format!("fix: {}", first_line(fix)))
+                    )?;
                 }
             }
             if shown.len() > SHOWN {

@@ -28,12 +28,18 @@ pub fn bare_path() -> TempDir {
 }
 
 pub fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|path| path.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }
 
 /// PATH with the pinned tools first.
 pub fn tools_path() -> String {
-    format!("{}:{}", tools_bin().display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        tools_bin().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 pub const CALC: &str = "\"\"\"Arithmetic helpers.\"\"\"\n\n\ndef add(a: int, b: int) -> int:\n    \"\"\"Return the sum.\"\"\"\n    return a + b\n";
@@ -119,7 +125,9 @@ impl Project {
             command.env(key, value);
         }
         let run = Run::of(&mut command);
-        let json = std::fs::read_to_string(&json).ok().map(|text| serde_json::from_str(&text).unwrap());
+        let json = std::fs::read_to_string(&json)
+            .ok()
+            .map(|text| serde_json::from_str(&text).unwrap());
         Run { json, ..run }
     }
 }
@@ -127,7 +135,13 @@ impl Project {
 /// The `dod` binary with an environment that nothing outside the test steers.
 pub fn dod() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dod"));
-    for key in ["VIRTUAL_ENV", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "NO_COLOR", "XDG_CACHE_HOME"] {
+    for key in [
+        "VIRTUAL_ENV",
+        "GITHUB_BASE_REF",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+        "NO_COLOR",
+        "XDG_CACHE_HOME",
+    ] {
         command.env_remove(key);
     }
     command
@@ -136,13 +150,24 @@ pub fn dod() -> Command {
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=Dod Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=Dod Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -165,7 +190,9 @@ impl Run {
     }
 
     pub fn json(&self) -> &serde_json::Value {
-        self.json.as_ref().unwrap_or_else(|| panic!("no JSON written\n{self}"))
+        self.json
+            .as_ref()
+            .unwrap_or_else(|| panic!("no JSON written\n{self}"))
     }
 
     pub fn verdict(&self) -> &str {
@@ -173,7 +200,12 @@ impl Run {
     }
 
     pub fn item(&self, id: &str) -> &serde_json::Value {
-        self.json()["items"].as_array().unwrap().iter().find(|item| item["id"] == id).unwrap()
+        self.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["id"] == id)
+            .unwrap()
     }
 
     pub fn check(&self, id: &str) -> &serde_json::Value {
@@ -191,13 +223,24 @@ impl Run {
             .as_array()
             .unwrap()
             .iter()
-            .map(|finding| format!("{}:{} {}", finding["path"].as_str().unwrap_or("-"), finding["line"], finding["rule"].as_str().unwrap()))
+            .map(|finding| {
+                format!(
+                    "{}:{} {}",
+                    finding["path"].as_str().unwrap_or("-"),
+                    finding["line"],
+                    finding["rule"].as_str().unwrap()
+                )
+            })
             .collect()
     }
 }
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
