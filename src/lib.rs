@@ -58,6 +58,14 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     }
 }
 
+/// Whether the run stopped because of Ctrl-C or SIGTERM (exit 130).
+pub fn is_interrupted(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<UsageError>(),
+        Some(UsageError::Interrupted)
+    )
+}
+
 fn project_root(path: &Path) -> Result<PathBuf, UsageError> {
     if !path.is_dir() {
         return Err(UsageError::NotADirectory {

@@ -18,6 +18,13 @@ fn main() -> ExitCode {
     }) {
         Ok(status) => ExitCode::from(status as u8),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if dod::is_interrupted(&error) => {
+            #[expect(clippy::print_stderr, reason = "main reports the error chain")]
+            {
+                eprintln!("dod: interrupted; every check was stopped");
+            }
+            ExitCode::from(130)
+        }
         Err(error) => {
             #[expect(clippy::print_stderr, reason = "main reports the error chain")]
             {

@@ -205,16 +205,30 @@ pub fn run_blocking(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
 
 /// Kills every process group dod started that is still running (Ctrl-C).
 pub fn kill_all() {
-    let groups: Vec<i32> = GROUPS
-        .lock()
-        .map(|groups| groups.iter().copied().collect())
-        .unwrap_or_default();
-    for group in groups {
+    for group in groups_snapshot() {
         signal_group(group, libc::SIGTERM);
     }
     std::thread::sleep(Duration::from_millis(200));
     for group in groups_snapshot() {
         signal_group(group, libc::SIGKILL);
+    }
+}
+
+/// Resolves when the user presses Ctrl-C (SIGINT) or CI cancels the job
+/// (SIGTERM). The children sit in their own process groups, so the terminal's
+/// SIGINT does not reach them: dod must stop them itself.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -60,7 +60,7 @@ pub async fn run(
         });
         tokio::select! {
             tools = resolve => tools,
-            _ = tokio::signal::ctrl_c() => return Err(interrupted()),
+            () = crate::process::shutdown_signal() => return Err(interrupted()),
         }
     };
 
@@ -106,9 +106,11 @@ pub async fn run(
                 Some(Err(error)) => reports.push(panicked(&error.to_string())),
                 None => break,
             },
-            _ = tokio::signal::ctrl_c() => {
+            () = crate::process::shutdown_signal() => {
+                // Kill the process groups before the tasks that own them go away.
+                let error = interrupted();
                 tasks.abort_all();
-                return Err(interrupted());
+                return Err(error);
             }
         }
     }

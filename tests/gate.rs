@@ -317,3 +317,94 @@ fn project_config_declares_a_command_check() {
     assert_eq!(run.findings("todo"), ["app/calc.py:7 todo"]);
     assert_eq!(run.check("todo")["item"], "code.lint");
 }
+
+#[test]
+fn ctrl_c_stops_every_check_and_leaves_no_process() {
+    let project = Project::new();
+    let marker = project.out("pytest-pid");
+    project.write(
+        "tests/test_hang.py",
+        &format!(
+            "import os\nimport time\n\n\ndef test_hangs() -> None:\n    with open({marker:?}, \"w\") as f:\n        f.write(str(os.getpid()))\n    time.sleep(300)\n",
+            marker = marker.to_str().unwrap()
+        ),
+    );
+    let mut child = common::dod()
+        .current_dir(project.path())
+        .arg("check")
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let pid = loop {
+        if let Ok(pid) = std::fs::read_to_string(&marker)
+            && !pid.is_empty()
+        {
+            break pid;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the hanging test never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    // What the terminal does on Ctrl-C: SIGINT to dod, whose checks run in
+    // process groups of their own that the terminal's signal does not reach.
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!alive(&pid), "pytest ({pid}) survived Ctrl-C");
+}
+
+#[test]
+fn exit_code_check_fails_with_the_tool_output() {
+    let project = Project::new();
+    project.write(
+        "dod.toml",
+        "[checks.migrations-check]\nitem = \"docs.migrations\"\ncommand = \"sh\"\n\
+         argv = [\"sh\", \"-c\", \"echo 'pending migration 0042' >&2; exit 3\"]\nparser = \"exit-code\"\n",
+    );
+    let run = project.check(&["--only", "migrations-check"]);
+    assert_eq!(run.code, 1, "{run}");
+    let finding = &run.check("migrations-check")["findings"][0];
+    assert_eq!(finding["rule"], "exit-code");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("exited with 3:\npending migration 0042"),
+        "{run}"
+    );
+    assert_eq!(run.item("docs.migrations")["status"], "fail");
+}
+
+#[test]
+fn gitlab_diff_base_sha_is_the_base() {
+    let project = Project::new();
+    let base = project.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    project.commit("feature");
+    let run = project.check_with(
+        &["--only", "ruff"],
+        &tools_path(),
+        &[("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)],
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(
+        run.json()["base"]["source"],
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA"
+    );
+    assert_eq!(run.json()["base"]["commit"], base.as_str());
+    assert_eq!(
+        run.json()["report"]["files"][0]["lines"],
+        serde_json::json!([[7, 8]])
+    );
+}
