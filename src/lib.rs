@@ -11,6 +11,7 @@ mod diagnostic;
 mod error;
 mod git;
 mod process;
+mod python;
 mod render;
 mod report;
 mod runner;

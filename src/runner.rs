@@ -4,7 +4,6 @@
 //! events and never formats anything.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,9 +12,10 @@ use tokio::task::JoinSet;
 
 use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
 use crate::checks::external::{self, ToolSpec};
+use crate::checks::native::{self, Meta, NativeCheck};
 use crate::checks::{self, Kind, Scope};
 use crate::config::{CheckSettings, FilterMode, Settings};
-use crate::diagnostic::{Outcome, Severity, Status, status_of};
+use crate::diagnostic::{Item, Outcome, Severity, Status, status_of};
 use crate::error::UsageError;
 use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
 
@@ -87,21 +87,65 @@ pub async fn run(
                 Some(Err(reason)) => Outcome::Errored(reason),
                 None => Outcome::Errored(format!("`{}` was not resolved", spec.tool)),
             };
-            let report = check_report(&spec, &check, outcome, began.elapsed(), &scope, &root);
+            let report = check_report(
+                Identity::command(&spec),
+                &check,
+                outcome,
+                began.elapsed(),
+                &scope,
+            );
             progress(Event::Finished {
                 id: report.id.clone(),
                 status: report.status,
                 duration: report.duration,
             });
-            report
+            vec![report]
         });
+    }
+
+    // The native checks share one read and parse of each file, on the
+    // blocking pool, while the tools run.
+    let native_checks: Vec<&'static dyn NativeCheck> = checks::native()
+        .filter(|check| settings.runs(check.meta().id))
+        .collect();
+    if !native_checks.is_empty() {
+        let (settings, scope, progress) =
+            (settings.clone(), Arc::clone(&scope), Arc::clone(&progress));
+        let native = tokio::task::spawn_blocking(move || {
+            for check in &native_checks {
+                progress(Event::Started {
+                    id: check.meta().id.to_owned(),
+                });
+            }
+            let results = native::run(&native_checks, &settings, &scope);
+            results
+                .into_iter()
+                .map(|result| {
+                    let check = settings.check(result.meta.id);
+                    let report = check_report(
+                        Identity::native(result.meta),
+                        check,
+                        result.outcome,
+                        result.duration,
+                        &scope,
+                    );
+                    progress(Event::Finished {
+                        id: report.id.clone(),
+                        status: report.status,
+                        duration: report.duration,
+                    });
+                    report
+                })
+                .collect::<Vec<_>>()
+        });
+        tasks.spawn(async move { native.await.unwrap_or_default() });
     }
 
     let mut reports = Vec::new();
     loop {
         tokio::select! {
             next = tasks.join_next() => match next {
-                Some(Ok(report)) => reports.push(report),
+                Some(Ok(done)) => reports.extend(done),
                 // A check task panicked: a bug in dod, but the other checks still report.
                 Some(Err(error)) => reports.push(panicked(&error.to_string())),
                 None => break,
@@ -216,14 +260,12 @@ async fn resolve_tools(
 /// Turns an outcome into the check's report: the filter, the severity
 /// override and the status.
 fn check_report(
-    spec: &ToolSpec,
+    identity: Identity,
     check: &CheckSettings,
     outcome: Outcome,
     duration: Duration,
     scope: &Scope,
-    root: &Path,
 ) -> CheckReport {
-    let _ = root;
     let (status, summary, findings, hidden, facts) = match outcome {
         Outcome::Skipped(reason) => (Status::Skip, reason, Vec::new(), 0, Default::default()),
         Outcome::Errored(reason) => (Status::Error, reason, Vec::new(), 0, Default::default()),
@@ -258,10 +300,10 @@ fn check_report(
         }
     };
     CheckReport {
-        id: spec.id.clone(),
-        title: spec.title.clone(),
-        item: spec.item,
-        kind: Kind::Command,
+        id: identity.id,
+        title: identity.title,
+        item: identity.item,
+        kind: identity.kind,
         status,
         summary,
         duration,
@@ -269,6 +311,34 @@ fn check_report(
         findings,
         hidden,
         facts,
+    }
+}
+
+/// Which check a report is of.
+struct Identity {
+    id: String,
+    title: String,
+    item: Item,
+    kind: Kind,
+}
+
+impl Identity {
+    fn command(spec: &ToolSpec) -> Identity {
+        Identity {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            item: spec.item,
+            kind: Kind::Command,
+        }
+    }
+
+    fn native(meta: &Meta) -> Identity {
+        Identity {
+            id: meta.id.to_owned(),
+            title: meta.title.to_owned(),
+            item: meta.item,
+            kind: Kind::Native,
+        }
     }
 }
 

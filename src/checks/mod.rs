@@ -4,9 +4,10 @@
 //! as data in `checks/*.toml`. No check logic lives here.
 
 pub mod external;
+pub mod native;
 
-use crate::config::{CheckSettings, Settings};
-use crate::diagnostic::{Item, Outcome};
+use crate::config::Settings;
+use crate::diagnostic::Item;
 use crate::git::{Change, ChangeError};
 
 /// What a check is measured against.
@@ -21,41 +22,13 @@ pub enum Scope {
     Broken(ChangeError),
 }
 
-/// What a native check is given. The parsed Python files join it with the
-/// Python front end.
-#[expect(
-    dead_code,
-    reason = "the first native checks arrive with the Python front end (#3)"
-)]
-pub struct Context<'a> {
-    pub settings: &'a Settings,
-    pub check: &'a CheckSettings,
-    pub scope: &'a Scope,
-}
-
-/// A check implemented in dod itself. Its documentation is its
-/// `EXPLANATION`, collected from the doc comment of the type.
-#[expect(
-    dead_code,
-    reason = "the first native checks arrive with the Python front end (#3)"
-)]
-pub trait NativeCheck: Sync {
-    fn id(&self) -> &'static str;
-    fn title(&self) -> &'static str;
-    fn item(&self) -> Item;
-    fn explanation(&self) -> &'static str;
-    fn run(&self, context: &Context<'_>) -> Outcome;
-}
-
 /// The native checks, in id order.
-const NATIVE: &[&dyn NativeCheck] = &[];
-
-pub fn native() -> impl Iterator<Item = &'static dyn NativeCheck> {
-    NATIVE.iter().copied()
+pub fn native() -> impl Iterator<Item = &'static dyn native::NativeCheck> {
+    native::ALL.iter().copied()
 }
 
 pub fn native_ids() -> impl Iterator<Item = &'static str> {
-    native().map(|check| check.id())
+    native().map(|check| check.meta().id)
 }
 
 pub fn is_native(id: &str) -> bool {
@@ -91,11 +64,11 @@ pub struct CheckInfo {
 pub fn all(settings: &Settings) -> Vec<CheckInfo> {
     let mut checks: Vec<CheckInfo> = native()
         .map(|check| CheckInfo {
-            id: check.id().to_owned(),
-            title: check.title().to_owned(),
-            item: check.item(),
+            id: check.meta().id.to_owned(),
+            title: check.meta().title.to_owned(),
+            item: check.meta().item,
             kind: Kind::Native,
-            explanation: check.explanation().to_owned(),
+            explanation: native::dedent(check.meta().explanation),
         })
         .chain(settings.commands.iter().map(|spec| CheckInfo {
             id: spec.id.clone(),

@@ -39,6 +39,8 @@ pub struct CheckOptions {
     pub filter: Option<FilterMode>,
     /// Globs (project-relative) whose files this check neither reads nor reports.
     pub exclude: Option<Vec<String>>,
+    /// Native checks: whether test files are in scope.
+    pub include_tests: Option<bool>,
     /// Seconds before the tool is killed.
     pub timeout: Option<u64>,
     /// The program to run instead of looking the tool up.

@@ -43,6 +43,8 @@ pub struct CheckSettings {
     pub warn_only: bool,
     pub filter: FilterMode,
     pub exclude: GlobSet,
+    /// Whether test files are in scope (native checks); `None`: the check's default.
+    pub include_tests: Option<bool>,
 }
 
 impl CheckSettings {
@@ -126,7 +128,10 @@ impl Settings {
         let defaults = commands
             .iter()
             .map(|spec| (spec.id.clone(), spec.filter))
-            .chain(crate::checks::native_ids().map(|id| (id.to_owned(), FilterMode::ChangedLines)));
+            .chain(
+                crate::checks::native()
+                    .map(|check| (check.meta().id.to_owned(), check.meta().filter)),
+            );
         for (id, default_filter) in defaults {
             let check = options.checks.get(&id).cloned().unwrap_or_default();
             let mut exclude = GlobSetBuilder::new();
@@ -148,6 +153,7 @@ impl Settings {
                 warn_only: check.severity == Some(SeverityOption::Warn),
                 filter,
                 exclude,
+                include_tests: check.include_tests,
             };
             checks.insert(id, settings);
         }

@@ -75,7 +75,11 @@ fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let changed_tests: Vec<&str> = report
         .changed_files()
         .iter()
-        .filter(|file| file.status != FileStatus::Deleted && is_test_file(&file.path))
+        .filter(|file| {
+            file.status != FileStatus::Deleted
+                && crate::python::is_python(&file.path)
+                && crate::python::is_test_file(&file.path)
+        })
         .map(|file| file.path.as_str())
         .collect();
     if !changed_tests.is_empty() {
@@ -221,17 +225,6 @@ fn missing_notes(report: &Report, section: &str) -> String {
             report.task.path
         )
     }
-}
-
-pub fn is_test_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    path.ends_with(".py")
-        && (name.starts_with("test_")
-            || name.ends_with("_test.py")
-            || name == "conftest.py"
-            || path
-                .split('/')
-                .any(|part| part == "tests" || part == "test"))
 }
 
 fn is_doc(path: &str) -> bool {

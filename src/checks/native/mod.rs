@@ -1,0 +1,225 @@
+//! Native checks: implemented in dod, run in-process on the files the Python
+//! front end parsed once. Each check is one file; this module declares the
+//! trait, the `declare_check!` macro that turns a check's doc comment into
+//! its `dod explain` text, the suppression comments, and the pass that runs
+//! every selected native check over every file in parallel.
+
+mod bindings;
+pub mod print_calls;
+pub mod python_syntax;
+pub mod suppression;
+pub mod type_hints;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::checks::Scope;
+use crate::config::{FilterMode, Settings};
+use crate::diagnostic::{Finding, Item, Outcome, Ran};
+use crate::python::{self, Source};
+
+/// What `dod checks` and `dod explain` show of a native check.
+pub struct Meta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub item: Item,
+    /// The doc comment: What it does / Why it matters / Example / How to fix / How to suppress.
+    pub explanation: &'static str,
+    /// Whether test files are out of scope unless config includes them.
+    pub skips_tests: bool,
+    /// The default filter against the change.
+    pub filter: FilterMode,
+}
+
+/// Declares a native check: the struct with its doc comment, and a `META`
+/// whose explanation is that same doc comment.
+macro_rules! declare_check {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident;
+        id: $id:literal,
+        title: $title:literal,
+        item: $item:expr,
+        skips_tests: $skips_tests:literal,
+        filter: $filter:expr $(,)?
+    ) => {
+        $(#[doc = $doc])*
+        $vis struct $name;
+
+        impl $name {
+            pub const META: $crate::checks::native::Meta = $crate::checks::native::Meta {
+                id: $id,
+                title: $title,
+                item: $item,
+                explanation: concat!($($doc, "\n"),*),
+                skips_tests: $skips_tests,
+                filter: $filter,
+            };
+        }
+    };
+}
+pub(crate) use declare_check;
+
+/// A check implemented in dod itself, run on each file in scope.
+pub trait NativeCheck: Sync {
+    fn meta(&self) -> &'static Meta;
+
+    /// The `# noqa` codes that suppress a rule of this check; a listed code
+    /// matches every code it prefixes (`ANN` matches `ANN001`).
+    fn noqa_codes(&self, rule: &str) -> &'static [&'static str];
+
+    /// The findings of one file, before suppressions and filters.
+    fn check(&self, source: &Source) -> Vec<Finding>;
+}
+
+/// The outcome of each native check, with the time it took (summed over
+/// the threads that ran it).
+pub struct NativeResult {
+    pub meta: &'static Meta,
+    pub outcome: Outcome,
+    pub duration: Duration,
+}
+
+/// Reads the files in scope once and runs every given check on each.
+pub fn run(
+    checks: &[&'static dyn NativeCheck],
+    settings: &Settings,
+    scope: &Scope,
+) -> Vec<NativeResult> {
+    let paths = match scope {
+        Scope::Broken(error) => {
+            return checks
+                .iter()
+                .map(|check| NativeResult {
+                    meta: check.meta(),
+                    outcome: Outcome::Errored(error.to_string()),
+                    duration: Duration::ZERO,
+                })
+                .collect();
+        }
+        Scope::All => {
+            let in_git = matches!(crate::git::toplevel(&settings.root), Ok(Some(_)));
+            python::discover(&settings.root, in_git)
+        }
+        // Diff mode reads only the files the change touched.
+        Scope::Change(change) => change
+            .present()
+            .map(|file| file.path.clone())
+            .filter(|path| python::is_python(path))
+            .collect(),
+    };
+    // Which check looks at which file, decided once per path.
+    let wanted: Vec<Vec<bool>> = paths
+        .iter()
+        .map(|path| {
+            checks
+                .iter()
+                .map(|check| wants(*check, settings, path))
+                .collect()
+        })
+        .collect();
+    let jobs: Vec<(&String, &Vec<bool>)> = paths
+        .iter()
+        .zip(&wanted)
+        .filter(|(_, wanted)| wanted.contains(&true))
+        .collect();
+    let per_file = python::par_map(&jobs, settings.jobs, |(path, wanted)| {
+        check_file(checks, wanted, &settings.root, path)
+    });
+
+    let mut results: Vec<(Vec<Finding>, Duration, usize)> =
+        vec![(Vec::new(), Duration::ZERO, 0); checks.len()];
+    for file in per_file {
+        for (index, findings, duration) in file {
+            let (all, total, files) = &mut results[index];
+            all.extend(findings);
+            *total += duration;
+            *files += 1;
+        }
+    }
+    checks
+        .iter()
+        .zip(results)
+        .map(|(check, (findings, duration, files))| {
+            let count = findings.len();
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let summary = if count == 0 {
+                format!("no findings in {}", plural(files, "file"))
+            } else {
+                format!("{} in {}", plural(count, "finding"), plural(files, "file"))
+            };
+            NativeResult {
+                meta: check.meta(),
+                outcome: Outcome::Ran(Ran {
+                    findings,
+                    summary: Some(summary),
+                    facts: Default::default(),
+                }),
+                duration,
+            }
+        })
+        .collect()
+}
+
+fn wants(check: &dyn NativeCheck, settings: &Settings, path: &str) -> bool {
+    let meta = check.meta();
+    let options = settings.check(meta.id);
+    let tests_in_scope = options.include_tests.unwrap_or(!meta.skips_tests);
+    !options.is_excluded(path) && (tests_in_scope || !python::is_test_file(path))
+}
+
+/// Loads one file and runs the checks that want it: `(check index, findings, time)`.
+fn check_file(
+    checks: &[&'static dyn NativeCheck],
+    wanted: &[bool],
+    root: &Path,
+    path: &str,
+) -> Vec<(usize, Vec<Finding>, Duration)> {
+    let started = Instant::now();
+    let source = python::load(root, path);
+    let load_time = started.elapsed();
+    let wanting = wanted.iter().filter(|wanted| **wanted).count().max(1);
+    checks
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| wanted[*index])
+        .map(|(index, check)| {
+            let started = Instant::now();
+            let mut findings = check.check(&source);
+            if let Source::Parsed(file) = &source {
+                findings.retain(|finding| {
+                    !suppression::is_suppressed(
+                        file,
+                        finding,
+                        check.meta().id,
+                        check.noqa_codes(&finding.rule),
+                    )
+                });
+            }
+            // The one read and parse is shared; each check carries its part.
+            (
+                index,
+                findings,
+                started.elapsed() + load_time / u32::try_from(wanting).unwrap_or(1),
+            )
+        })
+        .collect()
+}
+
+/// The native checks, in id order.
+pub const ALL: &[&dyn NativeCheck] = &[
+    &print_calls::PrintCalls,
+    &python_syntax::PythonSyntax,
+    &type_hints::TypeHints,
+];
+
+/// Drops the single leading space that `///` leaves on each doc line.
+pub fn dedent(text: &str) -> String {
+    text.lines()
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}

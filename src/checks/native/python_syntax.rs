@@ -1,0 +1,65 @@
+//! `python-syntax`: a Python file the front end could not read or parse.
+
+use crate::checks::native::{NativeCheck, declare_check};
+use crate::diagnostic::{Finding, Item, Location};
+use crate::python::Source;
+
+declare_check! {
+    /// ## What it does
+    /// Reports each Python file in scope that cannot be read as UTF-8 (rule
+    /// `not-utf8`; a Latin-1 file with a `# coding: latin-1` line is read)
+    /// or does not parse (rule `syntax-error`, at the parser's line and
+    /// column, with its message). The other native checks skip such a file.
+    ///
+    /// ## Why it matters
+    /// A file that does not parse cannot be imported, linted or tested, and
+    /// every other check is blind to it: the task is not done.
+    ///
+    /// ## Example
+    /// ```python
+    /// def create_upload(request:   # syntax-error: expected `)`
+    /// ```
+    ///
+    /// ## How to fix
+    /// Fix the syntax at the reported line (`python3 -m py_compile FILE`
+    /// shows the same error), or save the file as UTF-8.
+    ///
+    /// ## How to suppress
+    /// `exclude` globs in `[checks.python-syntax]` (for fixtures that are
+    /// broken on purpose), or `enabled = false`.
+    pub struct PythonSyntax;
+    id: "python-syntax",
+    title: "Python files parse",
+    item: Item::CodeLint,
+    skips_tests: false,
+    // A file that no longer parses fails wherever the error is.
+    filter: crate::config::FilterMode::ChangedFiles,
+}
+
+impl NativeCheck for PythonSyntax {
+    fn meta(&self) -> &'static crate::checks::native::Meta {
+        &Self::META
+    }
+
+    fn noqa_codes(&self, _rule: &str) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn check(&self, source: &Source) -> Vec<Finding> {
+        match source {
+            Source::Parsed(_) => Vec::new(),
+            Source::Invalid { path, problem } => {
+                let location = Location {
+                    path: Some(path.clone()),
+                    line: problem.line,
+                    column: problem.column,
+                };
+                vec![Finding::new(
+                    problem.rule,
+                    location,
+                    problem.message.clone(),
+                )]
+            }
+        }
+    }
+}

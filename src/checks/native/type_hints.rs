@@ -1,0 +1,255 @@
+//! `type-hints`: public functions and methods must be fully annotated.
+
+use std::collections::HashSet;
+
+use ruff_python_ast::{Decorator, Expr, Stmt, StmtFunctionDef};
+use ruff_text_size::Ranged;
+
+use crate::checks::native::{NativeCheck, declare_check};
+use crate::diagnostic::{Finding, Item, Location};
+use crate::python::{PythonFile, Source};
+
+declare_check! {
+    /// ## What it does
+    /// Requires a type annotation on every parameter (rule
+    /// `missing-param-annotation`, one per parameter, at the parameter,
+    /// `*args`, `**kwargs` and keyword-only ones included) and on the return
+    /// (rule `missing-return-annotation`, at the `def` or `async` keyword,
+    /// never the decorator) of every public function and method.
+    ///
+    /// Public: the name does not start with `_` or is a dunder (`__init__`,
+    /// `__call__`, ...), and no enclosing class or function has a name that
+    /// starts with `_`. The first parameter of a method (`self`, `cls`: a
+    /// `def` whose nearest enclosing scope is a class, also under `if` or
+    /// `try` in the class body) is exempt unless it is a `@staticmethod`.
+    /// The implementation of an `@overload`-ed function (the undecorated
+    /// `def` after its stubs) is exempt, as in ruff. Lambdas are out of
+    /// scope, and so are test files unless `include_tests = true`.
+    ///
+    /// Compared with ruff's ANN001-ANN003 and ANN201/ANN204-ANN206, dod
+    /// checks public functions only (ruff's ANN001-ANN003 also cover private
+    /// ones), counts a public function nested in a public function as public
+    /// (ruff counts every nested function as private), and reports `__init__`
+    /// like any method (ruff's ANN204).
+    ///
+    /// ## Why it matters
+    /// Annotations on the public surface are what mypy checks callers
+    /// against; an unannotated public function is `Any` to every caller, so
+    /// type errors pass silently across module boundaries.
+    ///
+    /// ## Example
+    /// ```python
+    /// class Storage:
+    ///     def put(self, key, body: bytes):   # missing-param-annotation `key`,
+    ///         ...                            # missing-return-annotation
+    /// ```
+    ///
+    /// ## How to fix
+    /// Annotate: `def put(self, key: str, body: bytes) -> str:`.
+    ///
+    /// ## How to suppress
+    /// Any `# noqa: ANN...` code (or a bare `# noqa`) on the reported line,
+    /// `# dod: ignore[type-hints]`, or `exclude` globs in
+    /// `[checks.type-hints]`.
+    pub struct TypeHints;
+    id: "type-hints",
+    title: "type annotations on public functions",
+    item: Item::CodeTypeHints,
+    skips_tests: true,
+    filter: crate::config::FilterMode::ChangedLines,
+}
+
+impl NativeCheck for TypeHints {
+    fn meta(&self) -> &'static crate::checks::native::Meta {
+        &Self::META
+    }
+
+    fn noqa_codes(&self, _rule: &str) -> &'static [&'static str] {
+        &["ANN"]
+    }
+
+    fn check(&self, source: &Source) -> Vec<Finding> {
+        let Source::Parsed(file) = source else {
+            return Vec::new();
+        };
+        let mut walker = Walker {
+            file,
+            findings: Vec::new(),
+        };
+        walker.body(
+            file.suite(),
+            Context {
+                private: false,
+                in_class: false,
+            },
+        );
+        walker.findings
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Context {
+    /// Some enclosing class or function is private.
+    private: bool,
+    /// The nearest enclosing scope is a class body.
+    in_class: bool,
+}
+
+struct Walker<'a> {
+    file: &'a PythonFile,
+    findings: Vec<Finding>,
+}
+
+impl Walker<'_> {
+    fn body(&mut self, body: &[Stmt], context: Context) {
+        let mut overloaded: HashSet<&str> = HashSet::new();
+        for stmt in body {
+            match stmt {
+                Stmt::FunctionDef(function) => {
+                    let name = function.name.as_str();
+                    let is_overload = function
+                        .decorator_list
+                        .iter()
+                        .any(|decorator| named(decorator, "overload"));
+                    let is_implementation = !is_overload && overloaded.contains(name);
+                    if is_overload {
+                        overloaded.insert(name);
+                    }
+                    let public = !context.private && (!name.starts_with('_') || is_dunder(name));
+                    if public && !is_implementation {
+                        self.function(function, context);
+                    }
+                    let inner = Context {
+                        private: context.private || name.starts_with('_'),
+                        in_class: false,
+                    };
+                    self.body(&function.body, inner);
+                }
+                Stmt::ClassDef(class) => {
+                    let inner = Context {
+                        private: context.private || class.name.as_str().starts_with('_'),
+                        in_class: true,
+                    };
+                    self.body(&class.body, inner);
+                }
+                Stmt::If(node) => {
+                    self.body(&node.body, context);
+                    for clause in &node.elif_else_clauses {
+                        self.body(&clause.body, context);
+                    }
+                }
+                Stmt::Try(node) => {
+                    self.body(&node.body, context);
+                    for handler in &node.handlers {
+                        let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
+                        self.body(&handler.body, context);
+                    }
+                    self.body(&node.orelse, context);
+                    self.body(&node.finalbody, context);
+                }
+                Stmt::With(node) => self.body(&node.body, context),
+                Stmt::For(node) => {
+                    self.body(&node.body, context);
+                    self.body(&node.orelse, context);
+                }
+                Stmt::While(node) => {
+                    self.body(&node.body, context);
+                    self.body(&node.orelse, context);
+                }
+                Stmt::Match(node) => {
+                    for case in &node.cases {
+                        self.body(&case.body, context);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn function(&mut self, function: &StmtFunctionDef, context: Context) {
+        let name = function.name.as_str();
+        let is_static = function
+            .decorator_list
+            .iter()
+            .any(|decorator| named(decorator, "staticmethod"));
+        let skip_first = context.in_class && !is_static;
+        let parameters = &function.parameters;
+        let positional = parameters
+            .posonlyargs
+            .iter()
+            .chain(&parameters.args)
+            .map(|parameter| (&parameter.parameter, ""));
+        let variadic = parameters
+            .vararg
+            .iter()
+            .map(|parameter| (parameter.as_ref(), "*"));
+        let keyword = parameters
+            .kwonlyargs
+            .iter()
+            .map(|parameter| (&parameter.parameter, ""));
+        let kwargs = parameters
+            .kwarg
+            .iter()
+            .map(|parameter| (parameter.as_ref(), "**"));
+        for (index, (parameter, stars)) in positional
+            .chain(variadic)
+            .chain(keyword)
+            .chain(kwargs)
+            .enumerate()
+        {
+            let first_positional = index == 0
+                && stars.is_empty()
+                && !(parameters.posonlyargs.is_empty() && parameters.args.is_empty());
+            if skip_first && first_positional {
+                continue;
+            }
+            if parameter.annotation.is_none() {
+                let (line, column) = self.file.line_column(parameter.name.start());
+                self.findings.push(
+                    Finding::new(
+                        "missing-param-annotation",
+                        Location::at(self.file.path.clone(), line, Some(column)),
+                        format!(
+                            "parameter `{stars}{}` of `{name}` has no type annotation",
+                            parameter.name
+                        ),
+                    )
+                    .with_fix(format!("annotate it: `{stars}{}: TYPE`", parameter.name)),
+                );
+            }
+        }
+        if function.returns.is_none() {
+            let (line, column) = self.file.line_column(self.file.def_keyword(function));
+            let hint = if name == "__init__" {
+                "annotate it: `-> None`"
+            } else {
+                "annotate it: `-> TYPE`"
+            };
+            self.findings.push(
+                Finding::new(
+                    "missing-return-annotation",
+                    Location::at(self.file.path.clone(), line, Some(column)),
+                    format!("`{name}` has no return type annotation"),
+                )
+                .with_fix(hint),
+            );
+        }
+    }
+}
+
+fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+/// `@name`, `@module.name`, or either called.
+fn named(decorator: &Decorator, name: &str) -> bool {
+    let expression = match &decorator.expression {
+        Expr::Call(call) => call.func.as_ref(),
+        other => other,
+    };
+    match expression {
+        Expr::Name(node) => node.id.as_str() == name,
+        Expr::Attribute(node) => node.attr.as_str() == name,
+        _ => false,
+    }
+}

@@ -1,0 +1,438 @@
+//! The Python front end: finds the Python files in scope, reads each once,
+//! parses it once with `ruff_python_parser`, and hands the parsed module, its
+//! line index and its comments to every native check. Files are processed in
+//! parallel. This is the only module that knows the parser; it knows no
+//! checks.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ruff_python_ast::token::TokenKind;
+use ruff_python_ast::{ModModule, PySourceType, Stmt, StmtFunctionDef};
+use ruff_python_parser::{Parsed, parse_unchecked_source};
+use ruff_source_file::LineIndex;
+use ruff_text_size::{Ranged, TextRange, TextSize};
+
+use crate::process::{self, Exit, ProcessSpec};
+
+/// Folders that hold other people's code or build output: never scanned.
+const EXCLUDED_DIRS: [&str; 16] = [
+    ".venv",
+    "venv",
+    "site-packages",
+    "node_modules",
+    "build",
+    "dist",
+    ".tox",
+    ".nox",
+    "__pypackages__",
+    ".git",
+    ".hg",
+    ".svn",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "__pycache__",
+];
+
+pub fn is_python(path: &str) -> bool {
+    path.ends_with(".py") || path.ends_with(".pyi")
+}
+
+/// A parsed Python file, shared read-only by every native check.
+pub struct PythonFile {
+    /// Project-relative, with `/`.
+    pub path: String,
+    pub source: String,
+    parsed: Parsed<ModModule>,
+    index: LineIndex,
+    /// `(line, range)` of every comment, in order.
+    comments: Vec<(u32, TextRange)>,
+}
+
+impl PythonFile {
+    pub fn suite(&self) -> &[Stmt] {
+        &self.parsed.syntax().body
+    }
+
+    /// 1-based line and 1-based character column of an offset.
+    pub fn line_column(&self, offset: TextSize) -> (u32, u32) {
+        let location = self.index.line_column(offset, &self.source);
+        let line = u32::try_from(location.line.get()).unwrap_or(u32::MAX);
+        let column = u32::try_from(location.column.get()).unwrap_or(u32::MAX);
+        (line, column)
+    }
+
+    /// The comments on a 1-based line, `#` included.
+    pub fn comments_on(&self, line: u32) -> impl Iterator<Item = &str> {
+        let start = self.comments.partition_point(|(at, _)| *at < line);
+        self.comments[start..]
+            .iter()
+            .take_while(move |(at, _)| *at == line)
+            .map(|(_, range)| &self.source[*range])
+    }
+}
+
+impl PythonFile {
+    /// Where a function's `def` (or `async`) keyword is: a decorated
+    /// function's range starts at its first decorator.
+    pub fn def_keyword(&self, function: &StmtFunctionDef) -> TextSize {
+        let Some(last) = function.decorator_list.last() else {
+            return function.start();
+        };
+        self.parsed
+            .tokens()
+            .after(last.end())
+            .iter()
+            .find(|token| matches!(token.kind(), TokenKind::Def | TokenKind::Async))
+            .map_or(function.start(), Ranged::start)
+    }
+}
+
+/// A test file: under `tests/` or `test/`, or named `test_*.py`,
+/// `*_test.py`, `conftest.py` or `tests.py`.
+pub fn is_test_file(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or(path);
+    let stem = name.trim_end_matches(".pyi").trim_end_matches(".py");
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || name == "conftest.py"
+        || name == "tests.py"
+        || parts.any(|dir| dir == "tests" || dir == "test")
+}
+
+/// Why a file could not be handed to the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `syntax-error`, `not-utf8` or `unreadable`.
+    pub rule: &'static str,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+pub enum Source {
+    Parsed(Box<PythonFile>),
+    Invalid { path: String, problem: Problem },
+}
+
+/// Reads and parses one file.
+pub fn load(root: &Path, path: &str) -> Source {
+    let invalid = |problem: Problem| Source::Invalid {
+        path: path.to_owned(),
+        problem,
+    };
+    let bytes = match std::fs::read(root.join(path)) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return invalid(Problem {
+                rule: "unreadable",
+                line: None,
+                column: None,
+                message: format!("cannot read the file: {error}"),
+            });
+        }
+    };
+    let source = match decode(bytes) {
+        Ok(source) => source,
+        Err(problem) => return invalid(problem),
+    };
+    let source_type = if path.ends_with(".pyi") {
+        PySourceType::Stub
+    } else {
+        PySourceType::Python
+    };
+    let parsed = parse_unchecked_source(&source, source_type);
+    let index = LineIndex::from_source_text(&source);
+    if let Some(error) = parsed.errors().first() {
+        let location = index.line_column(error.location.start(), &source);
+        return invalid(Problem {
+            rule: "syntax-error",
+            line: u32::try_from(location.line.get()).ok(),
+            column: u32::try_from(location.column.get()).ok(),
+            message: error.error.to_string(),
+        });
+    }
+    let comments = parsed
+        .tokens()
+        .iter()
+        .filter(|token| token.kind() == TokenKind::Comment)
+        .map(|token| {
+            let line = u32::try_from(index.line_index(token.start()).get()).unwrap_or(u32::MAX);
+            (line, token.range())
+        })
+        .collect();
+    Source::Parsed(Box::new(PythonFile {
+        path: path.to_owned(),
+        source,
+        parsed,
+        index,
+        comments,
+    }))
+}
+
+/// UTF-8 (a BOM is dropped), or Latin-1 when a PEP 263 cookie says so.
+fn decode(mut bytes: Vec<u8>) -> Result<String, Problem> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let encoding = coding_cookie(&bytes);
+            match encoding.as_deref() {
+                Some("latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1") => {
+                    Ok(bytes.iter().map(|&byte| char::from(byte)).collect())
+                }
+                Some(other) => Err(Problem {
+                    rule: "not-utf8",
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "the file declares `coding: {other}`, which dod does not read; save it as UTF-8"
+                    ),
+                }),
+                None => {
+                    let at =
+                        std::str::from_utf8(&bytes).map_or_else(|error| error.valid_up_to(), |_| 0);
+                    let line = bytes[..at].iter().filter(|&&byte| byte == b'\n').count() + 1;
+                    Err(Problem {
+                        rule: "not-utf8",
+                        line: u32::try_from(line).ok(),
+                        column: None,
+                        message: "the file is not valid UTF-8; save it as UTF-8".to_owned(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// The encoding a `# -*- coding: NAME -*-` comment on line 1 or 2 declares.
+fn coding_cookie(bytes: &[u8]) -> Option<String> {
+    bytes.split(|&byte| byte == b'\n').take(2).find_map(|line| {
+        let line = String::from_utf8_lossy(line);
+        let comment = line.trim_start().strip_prefix('#')?;
+        let at = comment.find("coding")?;
+        let rest = comment[at + "coding".len()..].strip_prefix([':', '='])?;
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        (!name.is_empty()).then(|| name.to_ascii_lowercase().replace('_', "-"))
+    })
+}
+
+/// Every Python file of the project: in a git repository the tracked and
+/// the untracked-but-not-ignored ones (a tracked file counts even inside an
+/// ignored folder), elsewhere a directory walk; never virtualenvs or the
+/// folders in `EXCLUDED_DIRS`. Sorted.
+pub fn discover(root: &Path, in_git: bool) -> Vec<String> {
+    let listed = if in_git { git_files(root) } else { None };
+    let mut files = listed.unwrap_or_else(|| {
+        let mut files = Vec::new();
+        walk(root, root, &mut files);
+        files
+    });
+    let mut venvs: HashMap<PathBuf, bool> = HashMap::new();
+    files.retain(|path| !excluded(root, path, &mut venvs));
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn git_files(root: &Path) -> Option<Vec<String>> {
+    let spec = ProcessSpec::new("git", root)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            "*.py",
+            "*.pyi",
+        ])
+        .timeout(Duration::from_secs(120));
+    let output = process::run_blocking(&spec).ok()?;
+    if output.exit != Exit::Code(0) {
+        return None;
+    }
+    let text = output.stdout_text();
+    Some(
+        text.split('\0')
+            .filter(|path| !path.is_empty() && is_python(path) && root.join(path).is_file())
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            let name = entry.file_name();
+            if !EXCLUDED_DIRS.iter().any(|excluded| name == *excluded)
+                && !path.join("pyvenv.cfg").exists()
+            {
+                walk(root, &path, files);
+            }
+        } else if kind.is_file() {
+            let name = entry.file_name();
+            if is_python(&name.to_string_lossy())
+                && let Ok(relative) = path.strip_prefix(root)
+            {
+                files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+}
+
+/// Whether a listed file sits in an excluded folder or a virtualenv.
+fn excluded(root: &Path, path: &str, venvs: &mut HashMap<PathBuf, bool>) -> bool {
+    let mut dir = PathBuf::new();
+    let parts: Vec<&str> = path.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if EXCLUDED_DIRS.contains(part) {
+            return true;
+        }
+        dir.push(part);
+        let is_venv = *venvs
+            .entry(dir.clone())
+            .or_insert_with(|| root.join(&dir).join("pyvenv.cfg").exists());
+        if is_venv {
+            return true;
+        }
+    }
+    false
+}
+
+/// Maps `f` over `items` on `threads` threads, keeping the order.
+pub fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        done.push((index, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(name: &str, bytes: &[u8]) -> Source {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        load(dir.path(), name)
+    }
+
+    #[test]
+    fn bom_and_crlf_are_read() {
+        let Source::Parsed(file) =
+            load_text("a.py", b"\xEF\xBB\xBFx = 1\r\n# note\r\nprint(x)\r\n")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(file.suite().len(), 2);
+        assert_eq!(file.comments_on(2).collect::<Vec<_>>(), ["# note"]);
+        let call = file.suite()[1].range().start();
+        assert_eq!(file.line_column(call), (3, 1));
+    }
+
+    #[test]
+    fn latin1_with_a_cookie_is_read_and_other_bytes_are_a_problem() {
+        assert!(matches!(
+            load_text("a.py", b"# -*- coding: latin-1 -*-\nx = '\xe9'\n"),
+            Source::Parsed(_)
+        ));
+        let Source::Invalid { problem, .. } = load_text("b.py", b"x = 1\ny = '\xff'\n") else {
+            panic!("parsed")
+        };
+        assert_eq!(problem.rule, "not-utf8");
+        assert_eq!(problem.line, Some(2));
+    }
+
+    #[test]
+    fn syntax_error_has_the_parser_line_and_message() {
+        let Source::Invalid { problem, .. } = load_text("a.py", b"x = 1\ndef f(:\n    pass\n")
+        else {
+            panic!("parsed")
+        };
+        assert_eq!(problem.rule, "syntax-error");
+        assert_eq!(problem.line, Some(2));
+        assert!(!problem.message.is_empty());
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let Source::Parsed(file) = load_text("a.py", "s = 'é'; print(s)\n".as_bytes()) else {
+            panic!()
+        };
+        let offset = TextSize::from(u32::try_from(file.source.find("print").unwrap()).unwrap());
+        assert_eq!(file.line_column(offset), (1, 10));
+    }
+
+    #[test]
+    fn discovery_skips_virtualenvs_and_build_output() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [
+            "app/a.py",
+            "app/b.pyi",
+            "env/lib/x.py",
+            "build/lib/y.py",
+            "node_modules/z.py",
+            "app/c.txt",
+        ] {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, "").unwrap();
+        }
+        std::fs::write(dir.path().join("env/pyvenv.cfg"), "home = /usr\n").unwrap();
+        assert_eq!(discover(dir.path(), false), ["app/a.py", "app/b.pyi"]);
+    }
+
+    #[test]
+    fn par_map_keeps_order() {
+        let items: Vec<u32> = (0..100).collect();
+        assert_eq!(
+            par_map(&items, 4, |n| n * 2),
+            items.iter().map(|n| n * 2).collect::<Vec<_>>()
+        );
+    }
+}
