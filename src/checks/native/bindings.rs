@@ -109,7 +109,9 @@ impl<'a> Model<'a> {
             }
             let visible = first || scope.kind != ScopeKind::Class;
             if visible && !scope.nonlocals.contains(name) {
-                let limit = in_order.then_some(at);
+                // A comprehension binds its targets before its element runs,
+                // though they come after it in the source.
+                let limit = (in_order && scope.kind != ScopeKind::Comprehension).then_some(at);
                 if let Some(binding) = self.latest(index, name, limit) {
                     return Some(binding);
                 }

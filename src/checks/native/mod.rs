@@ -144,10 +144,11 @@ pub fn run(
             let count = findings.len();
             let plural =
                 |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let checked = plural(files, "file");
             let summary = if count == 0 {
-                format!("no findings in {}", plural(files, "file"))
+                format!("no findings ({checked} checked)")
             } else {
-                format!("{} in {}", plural(count, "finding"), plural(files, "file"))
+                format!("{} ({checked} checked)", plural(count, "finding"))
             };
             NativeResult {
                 meta: check.meta(),
@@ -222,4 +223,74 @@ pub fn dedent(text: &str) -> String {
         .join("\n")
         .trim()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Runs the fixture's check (named by its folder) the way a run does:
+    /// load, check, suppress.
+    fn findings(path: &Path) -> Vec<Finding> {
+        let dir = path.parent().unwrap();
+        let id = dir.file_name().unwrap().to_str().unwrap();
+        let check = ALL.iter().find(|check| check.meta().id == id).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        check_file(&[*check], &[true], dir, name)
+            .into_iter()
+            .flat_map(|(_, findings, _)| findings)
+            .collect()
+    }
+
+    /// The lines a fixture marks with a trailing `# error` comment.
+    fn marked(path: &Path) -> Vec<u32> {
+        let bytes = std::fs::read(path).unwrap();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| line.contains("# error"))
+            .map(|(index, _)| u32::try_from(index + 1).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn fixtures() {
+        insta::glob!(
+            "../../../tests/fixtures",
+            "{print-calls,type-hints,python-syntax}/*.py",
+            |path| {
+                let mut findings = findings(path);
+                findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                let mut lines: Vec<u32> = findings
+                    .iter()
+                    .filter_map(|finding| finding.location.line)
+                    .collect();
+                lines.dedup();
+                assert_eq!(
+                    lines,
+                    marked(path),
+                    "{}: findings on other lines than marked `# error`",
+                    path.display()
+                );
+                let rendered: Vec<String> =
+                    findings.iter().map(crate::render::finding_line).collect();
+                insta::assert_snapshot!(rendered.join("\n"));
+            }
+        );
+    }
+
+    #[test]
+    fn every_native_check_documents_itself() {
+        for check in ALL {
+            let text = dedent(check.meta().explanation);
+            assert!(text.starts_with("## What it does"), "{}", check.meta().id);
+            assert!(
+                !text.contains("\n "),
+                "{}: doc lines keep a leading space",
+                check.meta().id
+            );
+        }
+    }
 }

@@ -1,0 +1,1 @@
+"""Stock levels for a warehouse (written to fail the Definition of Done)."""

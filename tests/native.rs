@@ -1,0 +1,151 @@
+//! End to end: the native checks through the real binary, in diff mode and
+//! with `--all`, on real repositories and on `examples/violations`.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Project, Run, tools_path};
+
+const NATIVE: &str = "print-calls,type-hints,python-syntax";
+
+#[test]
+fn diff_mode_reads_only_changed_files_and_reports_only_changed_lines() {
+    let project = Project::new();
+    project.git(&["checkout", "-q", "main"]);
+    project.write(
+        "app/legacy.py",
+        "def legacy(x):\n    print(x)\n    return x\n",
+    );
+    project.write("app/broken.py", "def broken(:\n");
+    project.commit("legacy code");
+    project.git(&["checkout", "-q", "feature"]);
+    project.git(&["merge", "-q", "main"]);
+    // The change edits legacy.py below its old violations.
+    project.write("app/legacy.py", "def legacy(x):\n    print(x)\n    return x\n\n\ndef added(y):\n    print(y)\n    return y\n");
+
+    let diff = project.check(&["--only", NATIVE]);
+    assert_eq!(diff.code, 1, "{diff}");
+    assert_eq!(diff.findings("print-calls"), ["app/legacy.py:7 print-call"]);
+    assert_eq!(
+        diff.findings("type-hints"),
+        [
+            "app/legacy.py:6 missing-return-annotation",
+            "app/legacy.py:6 missing-param-annotation"
+        ]
+    );
+    // broken.py did not change, so it was not read: no syntax error.
+    assert!(diff.findings("python-syntax").is_empty(), "{diff}");
+    assert_eq!(
+        diff.check("python-syntax")["summary"],
+        "no findings (1 file checked)"
+    );
+    assert_eq!(diff.check("print-calls")["hidden_findings"], 1);
+
+    let all = project.check(&["--all", "--only", NATIVE]);
+    assert_eq!(
+        all.findings("print-calls"),
+        ["app/legacy.py:2 print-call", "app/legacy.py:7 print-call"]
+    );
+    assert_eq!(
+        all.findings("python-syntax"),
+        ["app/broken.py:1 syntax-error"]
+    );
+}
+
+#[test]
+fn test_files_are_out_of_scope_unless_included() {
+    let project = Project::new();
+    project.write(
+        "tests/test_more.py",
+        "def test_more():\n    print('debug')\n",
+    );
+    let run = project.check(&["--only", NATIVE]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.findings("print-calls").is_empty());
+
+    project.write(
+        "dod.toml",
+        "[checks.print-calls]\ninclude_tests = true\nexclude = [\"tests/fixtures/**\"]\n",
+    );
+    let run = project.check(&["--only", NATIVE]);
+    assert_eq!(
+        run.findings("print-calls"),
+        ["tests/test_more.py:2 print-call"]
+    );
+}
+
+#[test]
+fn exclude_globs_drop_files() {
+    let project = Project::new();
+    project.write(
+        "app/scripts/cli.py",
+        "print('a command-line tool may print')\n",
+    );
+    project.write(
+        "dod.toml",
+        "[checks.print-calls]\nexclude = [\"app/scripts/**\"]\n",
+    );
+    let run = project.check(&["--only", NATIVE]);
+    assert_eq!(run.code, 0, "{run}");
+}
+
+#[test]
+fn violations_example_fails_with_its_findings() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/violations");
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let json = out.path().join("dod.json");
+    let mut command = common::dod();
+    command
+        .args([
+            "check",
+            "--all",
+            "--only",
+            NATIVE,
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .arg(&example)
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", cache.path());
+    let mut run = Run::of(&mut command);
+    run.json = Some(serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap());
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(
+        run.findings("print-calls"),
+        [
+            "inventory/pricing.py:11 print-call",
+            "inventory/stock.py:15 print-call",
+            "inventory/stock.py:26 pprint-call"
+        ]
+    );
+    assert_eq!(
+        run.findings("python-syntax"),
+        ["inventory/legacy.py:6 syntax-error"]
+    );
+    assert_eq!(run.findings("type-hints").len(), 7, "{run}");
+    assert!(
+        run.stdout.contains(
+            "inventory/stock.py:18:5 missing-return-annotation `ship` has no return type annotation"
+        ),
+        "{run}"
+    );
+}
+
+#[test]
+fn explain_prints_each_native_check() {
+    for id in ["print-calls", "type-hints", "python-syntax"] {
+        let run = Run::of(common::dod().args(["explain", id]));
+        assert_eq!(run.code, 0, "{run}");
+        for heading in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+            "## How to suppress",
+        ] {
+            assert!(run.stdout.contains(heading), "{id}: {heading}\n{run}");
+        }
+    }
+}
