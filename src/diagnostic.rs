@@ -272,6 +272,8 @@ pub struct Facts {
     pub tests: Vec<TestCaseResult>,
     /// The program that ran, with where it was found.
     pub tool: Option<ToolFact>,
+    /// How many files a native check looked at.
+    pub files_checked: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

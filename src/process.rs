@@ -352,6 +352,11 @@ mod tests {
             .unwrap()
             .trim()
             .to_owned();
+        // SIGKILL is delivered asynchronously: give the kernel a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while process_alive(&pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert!(
             !process_alive(&pid),
             "grandchild {pid} survived the timeout"

@@ -293,6 +293,10 @@ fn check_report(
                 1 => "1 finding".to_owned(),
                 n => format!("{n} findings"),
             });
+            if let Some(files) = ran.facts.files_checked {
+                let plural = if files == 1 { "" } else { "s" };
+                summary.push_str(&format!(" in {files} file{plural}"));
+            }
             if hidden > 0 {
                 summary.push_str(&format!(" ({hidden} outside the change not shown)"));
             }

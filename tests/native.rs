@@ -38,7 +38,7 @@ fn diff_mode_reads_only_changed_files_and_reports_only_changed_lines() {
     assert!(diff.findings("python-syntax").is_empty(), "{diff}");
     assert_eq!(
         diff.check("python-syntax")["summary"],
-        "no findings (1 file checked)"
+        "no findings in 1 file"
     );
     assert_eq!(diff.check("print-calls")["hidden_findings"], 1);
 

@@ -30,7 +30,8 @@ pub async fn run(
 ) -> Outcome {
     let files = match files_argument(spec, check, scope) {
         Ok(files) => files,
-        Err(outcome) => return outcome,
+        Err(NothingToRun::Skipped(reason)) => return Outcome::Skipped(reason),
+        Err(NothingToRun::Errored(reason)) => return Outcome::Errored(reason),
     };
     let junit = spec
         .argv
@@ -105,14 +106,20 @@ pub async fn run(
 }
 
 /// What `{files}` expands to, or why the check has nothing to do.
+/// Why a command check does not run.
+enum NothingToRun {
+    Skipped(String),
+    Errored(String),
+}
+
 fn files_argument(
     spec: &ToolSpec,
     check: &CheckSettings,
     scope: &Scope,
-) -> Result<Vec<String>, Outcome> {
+) -> Result<Vec<String>, NothingToRun> {
     match scope {
         Scope::Broken(error) if check.filter != FilterMode::All || spec.takes_files() => {
-            Err(Outcome::Errored(error.to_string()))
+            Err(NothingToRun::Errored(error.to_string()))
         }
         Scope::All | Scope::Broken(_) => Ok(spec.all_files.clone()),
         Scope::Change(change) => {
@@ -122,19 +129,15 @@ fn files_argument(
             let files: Vec<String> = change
                 .present()
                 .map(|file| file.path.clone())
-                .filter(|path| is_python(path) && !check.is_excluded(path))
+                .filter(|path| crate::python::is_python(path) && !check.is_excluded(path))
                 .collect();
             if files.is_empty() {
-                Err(Outcome::Skipped("no Python file changed".to_owned()))
+                Err(NothingToRun::Skipped("no Python file changed".to_owned()))
             } else {
                 Ok(files)
             }
         }
     }
-}
-
-pub fn is_python(path: &str) -> bool {
-    path.ends_with(".py") || path.ends_with(".pyi")
 }
 
 fn expand_args(
@@ -300,7 +303,10 @@ fn interpret_junit(
     Outcome::Ran(Ran {
         findings,
         summary: Some(summary),
-        facts: Facts { tests, tool: None },
+        facts: Facts {
+            tests,
+            ..Facts::default()
+        },
     })
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::checks::Scope;
 use crate::config::{FilterMode, Settings};
-use crate::diagnostic::{Finding, Item, Outcome, Ran};
+use crate::diagnostic::{Facts, Finding, Item, Outcome, Ran};
 use crate::python::{self, Source};
 
 /// What `dod checks` and `dod explain` show of a native check.
@@ -141,21 +141,16 @@ pub fn run(
         .iter()
         .zip(results)
         .map(|(check, (findings, duration, files))| {
-            let count = findings.len();
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-            let checked = plural(files, "file");
-            let summary = if count == 0 {
-                format!("no findings ({checked} checked)")
-            } else {
-                format!("{} ({checked} checked)", plural(count, "finding"))
+            let facts = Facts {
+                files_checked: Some(files),
+                ..Facts::default()
             };
             NativeResult {
                 meta: check.meta(),
                 outcome: Outcome::Ran(Ran {
                     findings,
-                    summary: Some(summary),
-                    facts: Default::default(),
+                    summary: None,
+                    facts,
                 }),
                 duration,
             }
@@ -286,9 +281,12 @@ mod tests {
         for check in ALL {
             let text = dedent(check.meta().explanation);
             assert!(text.starts_with("## What it does"), "{}", check.meta().id);
+            let stray = text
+                .lines()
+                .any(|line| line.starts_with(' ') && !line.starts_with("  "));
             assert!(
-                !text.contains("\n "),
-                "{}: doc lines keep a leading space",
+                !stray,
+                "{}: doc lines keep the leading space of `///`",
                 check.meta().id
             );
         }
