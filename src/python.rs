@@ -91,6 +91,14 @@ impl PythonFile {
     }
 }
 
+/// The dotted module name of a project-relative path: `app/routes.py` is
+/// `app.routes`, `app/__init__.py` is `app`.
+pub fn module_name(path: &str) -> String {
+    let stem = path.trim_end_matches(".pyi").trim_end_matches(".py");
+    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+    stem.replace('/', ".")
+}
+
 /// A test file: under `tests/` or `test/`, or named `test_*.py`,
 /// `*_test.py`, `conftest.py` or `tests.py`.
 pub fn is_test_file(path: &str) -> bool {

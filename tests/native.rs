@@ -149,3 +149,25 @@ fn explain_prints_each_native_check() {
         }
     }
 }
+
+#[test]
+fn all_mode_scans_tracked_and_untracked_files_but_never_virtualenvs() {
+    let project = Project::new();
+    project.write(
+        ".gitignore",
+        "__pycache__/\n.mypy_cache/\n.ruff_cache/\ngenerated/\n",
+    );
+    project.write("generated/kept.py", "print('tracked although ignored')\n");
+    project.git(&["add", "-f", "generated/kept.py"]);
+    project.write("generated/dropped.py", "print('ignored and untracked')\n");
+    project.write("app/new.py", "print('untracked, not ignored')\n");
+    project.write("env/pyvenv.cfg", "home = /usr/bin\n");
+    project.write("env/lib/site.py", "print('a virtualenv')\n");
+    project.write("node_modules/pkg/x.py", "print('vendored')\n");
+    let run = project.check(&["--all", "--only", "print-calls"]);
+    assert_eq!(
+        run.findings("print-calls"),
+        ["app/new.py:1 print-call", "generated/kept.py:1 print-call"],
+        "{run}"
+    );
+}

@@ -36,7 +36,9 @@ impl ScopeKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
-    /// `import a.b as c` binds `c` to `a.b`; `from a import b` binds `b` to `a.b`.
+    /// A name with a known qualified name: `import a.b as c` binds `c` to
+    /// `a.b`, `from a import b` binds `b` to `a.b`, and a module-level
+    /// `def f` in module `m` binds `f` to `m.f`.
     Import(String),
     /// Anything else: the name no longer means what it meant.
     Other,
@@ -63,13 +65,15 @@ pub struct Model<'a> {
 }
 
 impl<'a> Model<'a> {
-    pub fn build(suite: &'a [Stmt]) -> Model<'a> {
+    /// `module` is the dotted module name of the file (`app.routes`).
+    pub fn build(suite: &'a [Stmt], module: &str) -> Model<'a> {
         let mut builder = Builder {
             model: Model {
                 scopes: vec![scope(ScopeKind::Module, None)],
                 calls: Vec::new(),
             },
             current: 0,
+            module: module.to_owned(),
         };
         builder.visit_body(suite);
         builder.model
@@ -149,9 +153,20 @@ fn scope(kind: ScopeKind, parent: Option<usize>) -> Scope {
 struct Builder<'a> {
     model: Model<'a>,
     current: usize,
+    module: String,
 }
 
 impl Builder<'_> {
+    /// A def or class: qualified by the module when it is at module level.
+    fn bind_definition(&mut self, name: &str, at: TextSize) {
+        let binding = if self.current == 0 && !self.module.is_empty() {
+            Binding::Import(format!("{}.{name}", self.module))
+        } else {
+            Binding::Other
+        };
+        self.bind(name, at, binding);
+    }
+
     fn bind(&mut self, name: &str, at: TextSize, binding: Binding) {
         self.model.scopes[self.current]
             .bindings
@@ -231,7 +246,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 if let Some(returns) = &function.returns {
                     self.visit_annotation(returns);
                 }
-                self.bind(function.name.as_str(), function.start(), Binding::Other);
+                self.bind_definition(function.name.as_str(), function.start());
                 let parent = self.push(ScopeKind::Function);
                 self.bind_parameters(&function.parameters);
                 self.visit_body(&function.body);
@@ -244,7 +259,7 @@ impl<'a> Visitor<'a> for Builder<'a> {
                 if let Some(arguments) = &class.arguments {
                     self.visit_arguments(arguments);
                 }
-                self.bind(class.name.as_str(), class.start(), Binding::Other);
+                self.bind_definition(class.name.as_str(), class.start());
                 let parent = self.push(ScopeKind::Class);
                 self.visit_body(&class.body);
                 self.current = parent;

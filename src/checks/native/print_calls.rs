@@ -68,7 +68,7 @@ impl NativeCheck for PrintCalls {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };
-        let model = Model::build(file.suite());
+        let model = Model::build(file.suite(), &crate::python::module_name(&file.path));
         model
             .calls
             .iter()
