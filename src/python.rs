@@ -57,6 +57,29 @@ impl PythonFile {
         &self.parsed.syntax().body
     }
 
+    /// The source text of a range.
+    pub fn text(&self, range: TextRange) -> &str {
+        &self.source[range]
+    }
+
+    /// The ranges of every string literal part (f-string text included) and
+    /// every comment, in order.
+    pub fn strings_and_comments(&self) -> impl Iterator<Item = TextRange> {
+        self.parsed
+            .tokens()
+            .iter()
+            .filter(|token| {
+                matches!(
+                    token.kind(),
+                    TokenKind::String
+                        | TokenKind::FStringMiddle
+                        | TokenKind::TStringMiddle
+                        | TokenKind::Comment
+                )
+            })
+            .map(Ranged::range)
+    }
+
     /// 1-based line and 1-based character column of an offset.
     pub fn line_column(&self, offset: TextSize) -> (u32, u32) {
         let location = self.index.line_column(offset, &self.source);
@@ -110,6 +133,16 @@ pub fn is_test_file(path: &str) -> bool {
         || name == "conftest.py"
         || name == "tests.py"
         || parts.any(|dir| dir == "tests" || dir == "test")
+}
+
+/// A text file's contents, or `None` for a binary (NUL bytes), unreadable
+/// or very large (over 2 MiB) file.
+pub fn read_text(root: &Path, path: &str) -> Option<String> {
+    let bytes = std::fs::read(root.join(path)).ok()?;
+    if bytes.len() > 2 * 1024 * 1024 || bytes.contains(&0) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Why a file could not be handed to the checks.
@@ -240,7 +273,7 @@ fn coding_cookie(bytes: &[u8]) -> Option<String> {
 /// the untracked-but-not-ignored ones (a tracked file counts even inside an
 /// ignored folder), elsewhere a directory walk; never virtualenvs or the
 /// folders in `EXCLUDED_DIRS`. Sorted.
-pub fn discover(root: &Path, in_git: bool) -> Vec<String> {
+pub fn discover(root: &Path, in_git: bool, wanted: impl Fn(&str) -> bool) -> Vec<String> {
     let listed = if in_git { git_files(root) } else { None };
     let mut files = listed.unwrap_or_else(|| {
         let mut files = Vec::new();
@@ -248,7 +281,7 @@ pub fn discover(root: &Path, in_git: bool) -> Vec<String> {
         files
     });
     let mut venvs: HashMap<PathBuf, bool> = HashMap::new();
-    files.retain(|path| !excluded(root, path, &mut venvs));
+    files.retain(|path| wanted(path) && !excluded(root, path, &mut venvs));
     files.sort();
     files.dedup();
     files
@@ -262,9 +295,6 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
             "--cached",
             "--others",
             "--exclude-standard",
-            "--",
-            "*.py",
-            "*.pyi",
         ])
         .timeout(Duration::from_secs(120));
     let output = process::run_blocking(&spec).ok()?;
@@ -274,7 +304,7 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
     let text = output.stdout_text();
     Some(
         text.split('\0')
-            .filter(|path| !path.is_empty() && is_python(path) && root.join(path).is_file())
+            .filter(|path| !path.is_empty() && root.join(path).is_file())
             .map(str::to_owned)
             .collect(),
     )
@@ -296,13 +326,10 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
             {
                 walk(root, &path, files);
             }
-        } else if kind.is_file() {
-            let name = entry.file_name();
-            if is_python(&name.to_string_lossy())
-                && let Ok(relative) = path.strip_prefix(root)
-            {
-                files.push(relative.to_string_lossy().replace('\\', "/"));
-            }
+        } else if kind.is_file()
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            files.push(relative.to_string_lossy().replace('\\', "/"));
         }
     }
 }
@@ -432,7 +459,10 @@ mod tests {
             std::fs::write(full, "").unwrap();
         }
         std::fs::write(dir.path().join("env/pyvenv.cfg"), "home = /usr\n").unwrap();
-        assert_eq!(discover(dir.path(), false), ["app/a.py", "app/b.pyi"]);
+        assert_eq!(
+            discover(dir.path(), false, is_python),
+            ["app/a.py", "app/b.pyi"]
+        );
     }
 
     #[test]

@@ -131,6 +131,7 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
         suites,
         [
             ("dod".to_owned(), 13, 2),
+            ("hardcoded-secrets".to_owned(), 1, 0),
             ("mypy".to_owned(), 1, 0),
             ("print-calls".to_owned(), 1, 0),
             ("pytest".to_owned(), 4, 1),
@@ -139,7 +140,7 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
             ("type-hints".to_owned(), 1, 0),
         ]
     );
-    let pytest = &report.test_suites[3];
+    let pytest = &report.test_suites[4];
     let wrong = pytest
         .test_cases
         .iter()
@@ -158,7 +159,7 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
         "10",
         "1-based line of the test function"
     );
-    let f401 = report.test_suites[5]
+    let f401 = report.test_suites[6]
         .test_cases
         .iter()
         .find(|case| case.name.as_str() == "F401 app/calc.py:1")
@@ -187,7 +188,7 @@ fn junit_reads_back_with_quick_junit_and_junitparser() {
     assert_eq!(
         printed,
         format!(
-            "dod 13 2\nmypy 1 0\nprint-calls 1 0\npytest 4 1\npython-syntax 1 0\nruff {ruff_findings} {ruff_findings}\ntype-hints 1 0\n"
+            "dod 13 2\nhardcoded-secrets 1 0\nmypy 1 0\nprint-calls 1 0\npytest 4 1\npython-syntax 1 0\nruff {ruff_findings} {ruff_findings}\ntype-hints 1 0\n"
         )
     );
 }
@@ -229,12 +230,13 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     let run = common::Run::of(common::dod().args(["checks"]));
     assert_eq!(run.code, 0, "{run}");
     for line in [
-        "mypy           code.types         command",
-        "print-calls    code.lint          native",
-        "pytest         code.suite         command",
-        "python-syntax  code.lint          native",
-        "ruff           code.lint          command",
-        "type-hints     code.type-hints    native",
+        "hardcoded-secrets  code.lint          native",
+        "mypy               code.types         command",
+        "print-calls        code.lint          native",
+        "pytest             code.suite         command",
+        "python-syntax      code.lint          native",
+        "ruff               code.lint          command",
+        "type-hints         code.type-hints    native",
     ] {
         assert!(run.stdout.contains(line), "{run}");
     }
@@ -245,7 +247,7 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     assert_eq!(run.code, 2, "{run}");
     assert!(
         run.stderr
-            .contains("unknown check `pylint`; the checks are: mypy, print-calls, pytest, python-syntax, ruff, type-hints"),
+            .contains("unknown check `pylint`; the checks are: hardcoded-secrets, mypy, print-calls, pytest, python-syntax, ruff, type-hints"),
         "{run}"
     );
 }

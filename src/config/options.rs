@@ -41,6 +41,10 @@ pub struct CheckOptions {
     pub exclude: Option<Vec<String>>,
     /// Native checks: whether test files are in scope.
     pub include_tests: Option<bool>,
+    /// `hardcoded-secrets`: regexes of values that are not secrets.
+    pub allow: Option<Vec<String>>,
+    /// `hardcoded-secrets`: more words that make a name secret-like.
+    pub secret_names: Option<Vec<String>>,
     /// Seconds before the tool is killed.
     pub timeout: Option<u64>,
     /// The program to run instead of looking the tool up.

@@ -45,6 +45,24 @@ pub struct CheckSettings {
     pub exclude: GlobSet,
     /// Whether test files are in scope (native checks); `None`: the check's default.
     pub include_tests: Option<bool>,
+    /// Values that are never secrets (`allow` in `[checks.hardcoded-secrets]`).
+    pub allow: Vec<regex::Regex>,
+    /// Extra words that make a name secret-like (`secret_names`).
+    pub secret_names: Vec<String>,
+}
+
+impl Default for CheckSettings {
+    fn default() -> CheckSettings {
+        CheckSettings {
+            enabled: true,
+            warn_only: false,
+            filter: FilterMode::ChangedLines,
+            exclude: GlobSet::empty(),
+            include_tests: None,
+            allow: Vec::new(),
+            secret_names: Vec::new(),
+        }
+    }
 }
 
 impl CheckSettings {
@@ -154,6 +172,20 @@ impl Settings {
                 filter,
                 exclude,
                 include_tests: check.include_tests,
+                allow: check
+                    .allow
+                    .iter()
+                    .flatten()
+                    .map(|pattern| regex::Regex::new(pattern))
+                    .collect::<Result<_, _>>()
+                    .map_err(|error| invalid(&format!("checks.{id}.allow"), error.to_string()))?,
+                secret_names: check
+                    .secret_names
+                    .clone()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|name| name.to_ascii_lowercase())
+                    .collect(),
             };
             checks.insert(id, settings);
         }

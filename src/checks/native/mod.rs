@@ -7,6 +7,7 @@
 mod bindings;
 pub mod print_calls;
 pub mod python_syntax;
+pub mod secrets;
 pub mod suppression;
 pub mod type_hints;
 
@@ -14,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::checks::Scope;
-use crate::config::{FilterMode, Settings};
+use crate::config::{CheckSettings, FilterMode, Settings};
 use crate::diagnostic::{Facts, Finding, Item, Outcome, Ran};
 use crate::python::{self, Source};
 
@@ -68,8 +69,18 @@ pub trait NativeCheck: Sync {
     /// matches every code it prefixes (`ANN` matches `ANN001`).
     fn noqa_codes(&self, rule: &str) -> &'static [&'static str];
 
-    /// The findings of one file, before suppressions and filters.
-    fn check(&self, source: &Source) -> Vec<Finding>;
+    /// The findings of one Python file, before suppressions and filters.
+    fn check(&self, source: &Source, settings: &CheckSettings) -> Vec<Finding>;
+
+    /// Whether the check also reads this non-Python file (config files).
+    fn reads_text(&self, _path: &str) -> bool {
+        false
+    }
+
+    /// The findings of one non-Python text file.
+    fn check_text(&self, _path: &str, _text: &str, _settings: &CheckSettings) -> Vec<Finding> {
+        Vec::new()
+    }
 }
 
 /// The outcome of each native check, with the time it took (summed over
@@ -99,14 +110,12 @@ pub fn run(
         }
         Scope::All => {
             let in_git = matches!(crate::git::toplevel(&settings.root), Ok(Some(_)));
-            python::discover(&settings.root, in_git)
+            python::discover(&settings.root, in_git, |path| {
+                python::is_python(path) || checks.iter().any(|check| check.reads_text(path))
+            })
         }
         // Diff mode reads only the files the change touched.
-        Scope::Change(change) => change
-            .present()
-            .map(|file| file.path.clone())
-            .filter(|path| python::is_python(path))
-            .collect(),
+        Scope::Change(change) => change.present().map(|file| file.path.clone()).collect(),
     };
     // Which check looks at which file, decided once per path.
     let wanted: Vec<Vec<bool>> = paths
@@ -123,8 +132,12 @@ pub fn run(
         .zip(&wanted)
         .filter(|(_, wanted)| wanted.contains(&true))
         .collect();
+    let options: Vec<&CheckSettings> = checks
+        .iter()
+        .map(|check| settings.check(check.meta().id))
+        .collect();
     let per_file = python::par_map(&jobs, settings.jobs, |(path, wanted)| {
-        check_file(checks, wanted, &settings.root, path)
+        check_file(checks, &options, wanted, &settings.root, path)
     });
 
     let mut results: Vec<(Vec<Finding>, Duration, usize)> =
@@ -161,6 +174,9 @@ pub fn run(
 fn wants(check: &dyn NativeCheck, settings: &Settings, path: &str) -> bool {
     let meta = check.meta();
     let options = settings.check(meta.id);
+    if !python::is_python(path) {
+        return check.reads_text(path) && !options.is_excluded(path);
+    }
     let tests_in_scope = options.include_tests.unwrap_or(!meta.skips_tests);
     !options.is_excluded(path) && (tests_in_scope || !python::is_test_file(path))
 }
@@ -168,12 +184,17 @@ fn wants(check: &dyn NativeCheck, settings: &Settings, path: &str) -> bool {
 /// Loads one file and runs the checks that want it: `(check index, findings, time)`.
 fn check_file(
     checks: &[&'static dyn NativeCheck],
+    options: &[&CheckSettings],
     wanted: &[bool],
     root: &Path,
     path: &str,
 ) -> Vec<(usize, Vec<Finding>, Duration)> {
     let started = Instant::now();
-    let source = python::load(root, path);
+    let input = if python::is_python(path) {
+        Input::Python(python::load(root, path))
+    } else {
+        Input::Text(python::read_text(root, path))
+    };
     let load_time = started.elapsed();
     let wanting = wanted.iter().filter(|wanted| **wanted).count().max(1);
     checks
@@ -182,17 +203,37 @@ fn check_file(
         .filter(|(index, _)| wanted[*index])
         .map(|(index, check)| {
             let started = Instant::now();
-            let mut findings = check.check(&source);
-            if let Source::Parsed(file) = &source {
-                findings.retain(|finding| {
-                    !suppression::is_suppressed(
-                        file,
-                        finding,
-                        check.meta().id,
-                        check.noqa_codes(&finding.rule),
-                    )
-                });
-            }
+            let id = check.meta().id;
+            let findings = match &input {
+                Input::Python(source) => {
+                    let mut findings = check.check(source, options[index]);
+                    if let Source::Parsed(file) = source {
+                        findings.retain(|finding| {
+                            !suppression::is_suppressed(
+                                file,
+                                finding,
+                                id,
+                                check.noqa_codes(&finding.rule),
+                            )
+                        });
+                    }
+                    findings
+                }
+                Input::Text(Some(text)) => {
+                    let mut findings = check.check_text(path, text, options[index]);
+                    findings.retain(|finding| {
+                        !suppression::is_suppressed_in_text(
+                            text,
+                            finding,
+                            id,
+                            check.noqa_codes(&finding.rule),
+                        )
+                    });
+                    findings
+                }
+                // Binary or unreadable: nothing a text check can say.
+                Input::Text(None) => Vec::new(),
+            };
             // The one read and parse is shared; each check carries its part.
             (
                 index,
@@ -203,8 +244,14 @@ fn check_file(
         .collect()
 }
 
+enum Input {
+    Python(Source),
+    Text(Option<String>),
+}
+
 /// The native checks, in id order.
 pub const ALL: &[&dyn NativeCheck] = &[
+    &secrets::HardcodedSecrets,
     &print_calls::PrintCalls,
     &python_syntax::PythonSyntax,
     &type_hints::TypeHints,
@@ -233,7 +280,8 @@ mod tests {
         let id = dir.file_name().unwrap().to_str().unwrap();
         let check = ALL.iter().find(|check| check.meta().id == id).unwrap();
         let name = path.file_name().unwrap().to_str().unwrap();
-        check_file(&[*check], &[true], dir, name)
+        let options = CheckSettings::default();
+        check_file(&[*check], &[&options], &[true], dir, name)
             .into_iter()
             .flat_map(|(_, findings, _)| findings)
             .collect()

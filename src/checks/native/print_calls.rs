@@ -5,6 +5,7 @@ use ruff_text_size::Ranged;
 
 use crate::checks::native::bindings::{Call, Model};
 use crate::checks::native::{NativeCheck, declare_check};
+use crate::config::CheckSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{PythonFile, Source};
 
@@ -64,7 +65,7 @@ impl NativeCheck for PrintCalls {
         }
     }
 
-    fn check(&self, source: &Source) -> Vec<Finding> {
+    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };

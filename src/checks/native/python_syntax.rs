@@ -1,6 +1,7 @@
 //! `python-syntax`: a Python file the front end could not read or parse.
 
 use crate::checks::native::{NativeCheck, declare_check};
+use crate::config::CheckSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::Source;
 
@@ -45,7 +46,7 @@ impl NativeCheck for PythonSyntax {
         &[]
     }
 
-    fn check(&self, source: &Source) -> Vec<Finding> {
+    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
         match source {
             Source::Parsed(_) => Vec::new(),
             Source::Invalid { path, problem } => {

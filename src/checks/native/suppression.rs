@@ -25,9 +25,51 @@ pub fn is_suppressed(file: &PythonFile, finding: &Finding, check_id: &str, codes
     };
     file.comments_on(line)
         .any(|comment| comment_suppresses(comment, check_id, codes))
+        || (check_id == SECRETS && line > 1 && file.comments_on(line - 1).any(allows_next_line))
+}
+
+/// The same markers in a non-Python text file (YAML, `.env`, INI, TOML,
+/// Dockerfile), after the first `#` of the line.
+pub fn is_suppressed_in_text(
+    text: &str,
+    finding: &Finding,
+    check_id: &str,
+    codes: &[&str],
+) -> bool {
+    let Some(line) = finding
+        .location
+        .line
+        .and_then(|line| usize::try_from(line).ok())
+    else {
+        return false;
+    };
+    let comment = |number: usize| -> Option<&str> {
+        let text = text.lines().nth(number.checked_sub(1)?)?;
+        text.find('#').map(|at| &text[at..])
+    };
+    comment(line).is_some_and(|comment| comment_suppresses(comment, check_id, codes))
+        || (check_id == SECRETS && comment(line - 1).is_some_and(allows_next_line))
+}
+
+/// The check whose findings detect-secrets' pragmas suppress.
+const SECRETS: &str = "hardcoded-secrets";
+
+static ALLOWLIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"pragma:\s*allowlist[ -]secret").expect("valid allowlist pattern")
+});
+
+static ALLOWLIST_NEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"pragma:\s*allowlist[ -]nextline[ -]secret").expect("valid allowlist pattern")
+});
+
+fn allows_next_line(comment: &str) -> bool {
+    ALLOWLIST_NEXT.is_match(comment)
 }
 
 fn comment_suppresses(comment: &str, check_id: &str, codes: &[&str]) -> bool {
+    if check_id == SECRETS && ALLOWLIST.is_match(comment) {
+        return true;
+    }
     for captures in NOQA.captures_iter(comment) {
         match captures.name("codes") {
             None => return true,
@@ -78,6 +120,28 @@ mod tests {
             "# type: ignore  # noqa: ANN201",
             "type-hints",
             &["ANN"]
+        ));
+    }
+
+    #[test]
+    fn detect_secrets_pragmas() {
+        assert!(comment_suppresses(
+            "# pragma: allowlist secret",
+            "hardcoded-secrets",
+            &[]
+        ));
+        assert!(!comment_suppresses(
+            "# pragma: allowlist secret",
+            "print-calls",
+            &[]
+        ));
+        assert!(!comment_suppresses(
+            "# pragma: allowlist nextline secret",
+            "hardcoded-secrets",
+            &[]
+        ));
+        assert!(super::allows_next_line(
+            "# pragma: allowlist nextline secret"
         ));
     }
 

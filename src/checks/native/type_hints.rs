@@ -6,6 +6,7 @@ use ruff_python_ast::{Decorator, Expr, Stmt, StmtFunctionDef};
 use ruff_text_size::Ranged;
 
 use crate::checks::native::{NativeCheck, declare_check};
+use crate::config::CheckSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{PythonFile, Source};
 
@@ -68,7 +69,7 @@ impl NativeCheck for TypeHints {
         &["ANN"]
     }
 
-    fn check(&self, source: &Source) -> Vec<Finding> {
+    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };
