@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # dod's native checks against ruff on the same copy of the CPython standard
-# library (without site-packages), in one hyperfine run:
-#   dod check --all --only print-calls,type-hints        (test files included)
-#   ruff check --isolated --no-cache --select T201,T203,ANN001,ANN002,ANN003,ANN201,ANN204,ANN205,ANN206
-# Prints the wall-time ratio and both peak memory figures, then times diff
-# mode on a 5-file change in the same tree (as a git repository).
+# library (without site-packages), each pair in one hyperfine run:
+#   dod --only print-calls,type-hints                    vs ruff T201,T203,ANN001-003,ANN201,ANN204-206
+#   dod --only print-calls,type-hints,hardcoded-secrets  vs the same plus S105,S106,S107
+# (test files included on both sides). Prints the wall-time ratio and both
+# peak memory figures, then times diff mode on a 5-file change in the same
+# tree (as a git repository).
 # Usage: scripts/bench-native.sh [TREE]   (RUNS=N for more runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-tree=${1:-$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')}
-checks=${CHECKS:-print-calls,type-hints}
-rules=${RULES:-T201,T203,ANN001,ANN002,ANN003,ANN201,ANN204,ANN205,ANN206}
+source scripts/common.sh
+tree=${1:-$(stdlib_dir)}
+checks=print-calls,type-hints
 
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 scripts/tools-venv.sh >/dev/null
@@ -21,36 +22,40 @@ ruff="$root/target/venv/bin/ruff"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/tree"
-(cd "$tree" && tar --exclude=site-packages --exclude=__pycache__ -cf - .) | (cd "$work/tree" && tar -xf -)
-# The same files on both sides: ruff has no notion of test files.
-{
-  for check in ${checks//,/ }; do printf '[checks.%s]\ninclude_tests = true\n\n' "$check"; done
-} > "$work/tree/dod.toml"
+copy_tree "$tree" "$work/tree"
 cd "$work/tree"
 echo "tree: $tree ($(find . -name '*.py' | wc -l) Python files)"
-
-hyperfine --warmup 2 --runs "${RUNS:-10}" --ignore-failure --export-json "$work/bench.json" \
-  -n dod "$dod check --all --only $checks --quiet" \
-  -n ruff "$ruff check --isolated --no-cache --exit-zero --select $rules ."
 
 peak() { # peak resident memory of a command, in MiB
   python3 -c 'import resource, subprocess, sys
 subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1))' "$@"
 }
-dod_mem=$(peak "$dod" check --all --only "$checks" --quiet)
-ruff_mem=$(peak "$ruff" check --isolated --no-cache --exit-zero --select "$rules" .)
 
-python3 - "$work/bench.json" "$dod_mem" "$ruff_mem" <<'PY'
+# One hyperfine run per pair: dod's checks against ruff's matching rules.
+compare() {
+  local checks=$1 rules=$2
+  echo
+  echo "== dod --only $checks  vs  ruff --select $rules"
+  hyperfine --warmup 2 --runs "${RUNS:-10}" --ignore-failure --export-json "$work/bench.json" \
+    -n dod "$dod check --all --only $checks --quiet" \
+    -n ruff "$ruff check --isolated --no-cache --exit-zero --select $rules ."
+  local dod_mem ruff_mem
+  dod_mem=$(peak "$dod" check --all --only "$checks" --quiet)
+  ruff_mem=$(peak "$ruff" check --isolated --no-cache --exit-zero --select "$rules" .)
+  python3 - "$work/bench.json" "$dod_mem" "$ruff_mem" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 dod, ruff = results["dod"]["mean"], results["ruff"]["mean"]
 dod_mem, ruff_mem = float(sys.argv[2]), float(sys.argv[3])
-print()
 print(f"wall time: dod {dod * 1000:.1f} ms, ruff {ruff * 1000:.1f} ms, dod / ruff = {dod / ruff:.2f}x (target <= 1.0)")
 print(f"peak memory: dod {dod_mem} MiB, ruff {ruff_mem} MiB, dod / ruff = {dod_mem / ruff_mem:.2f}x (target <= 1.5)")
 PY
+}
+
+ann=ANN001,ANN002,ANN003,ANN201,ANN204,ANN205,ANN206
+compare print-calls,type-hints "T201,T203,$ann"
+compare print-calls,type-hints,hardcoded-secrets "T201,T203,S105,S106,S107,$ann"
 
 # Diff mode: the same tree as a repository, with 5 files changed.
 rm dod.toml

@@ -12,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-tree=${1:-$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')}
+source scripts/common.sh
+tree=${1:-$(stdlib_dir)}
 show=${SHOW:-15}
 
 scripts/tools-venv.sh >/dev/null
@@ -21,15 +22,7 @@ ruff="$root/target/venv/bin/ruff"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/tree"
-(cd "$tree" && tar --exclude=site-packages --exclude=__pycache__ -cf - .) | (cd "$work/tree" && tar -xf -)
-cat > "$work/tree/dod.toml" <<'TOML'
-[checks.print-calls]
-include_tests = true
-
-[checks.type-hints]
-include_tests = true
-TOML
+copy_tree "$tree" "$work/tree"
 
 cd "$work/tree"
 "$root/target/release/dod" check --all --only print-calls,type-hints,python-syntax --json "$work/dod.json" >/dev/null || true
