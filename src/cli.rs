@@ -67,6 +67,15 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
+    /// Write SARIF 2.1.0 (GitHub code scanning) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
+    /// Emit GitHub Actions annotations and the job summary (on by default
+    /// when `GITHUB_ACTIONS=true`).
+    #[arg(long)]
+    pub github: bool,
+
     /// How many command checks run at once [default: the number of cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

@@ -126,7 +126,8 @@ fn explain(args: &ExplainArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus
 fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let root = project_root(&args.path)?;
     let (options, source) = config::load(&root)?;
-    let settings = Settings::resolve(root, options, source, args)?;
+    let mut settings = Settings::resolve(root, options, source, args)?;
+    settings.repo_prefix = repo_prefix(&settings.root);
 
     let scope = if settings.all {
         Scope::All
@@ -170,15 +171,19 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus>
     };
     render::terminal::render(&report, style, stdout)?;
     write_outputs(&report, args)?;
+    if args.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+        github_outputs(&report, stdout)?;
+    }
     Ok(report.verdict.into())
 }
 
 fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
     type Renderer = fn(&Report, &mut dyn Write) -> io::Result<()>;
-    let outputs: [(Option<&PathBuf>, Renderer); 3] = [
+    let outputs: [(Option<&PathBuf>, Renderer); 4] = [
         (args.report.as_ref(), render::markdown::render),
         (args.json.as_ref(), render::json::render),
         (args.junit.as_ref(), render::junit::render),
+        (args.sarif.as_ref(), render::sarif::render),
     ];
     for (path, render) in outputs {
         let Some(path) = path else { continue };
@@ -193,6 +198,41 @@ fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// In GitHub Actions: annotations on stdout and the job summary appended to
+/// `$GITHUB_STEP_SUMMARY`.
+fn github_outputs(report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    render::github::annotations(report, stdout)?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+        let path = PathBuf::from(path);
+        let append = || -> io::Result<()> {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            file.write_all(render::github::summary(report).as_bytes())
+        };
+        append().map_err(|source| UsageError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// The project root relative to its repository's root, with a trailing `/`.
+fn repo_prefix(root: &Path) -> String {
+    let Ok(Some(top)) = git::toplevel(root) else {
+        return String::new();
+    };
+    let top = std::fs::canonicalize(&top).unwrap_or(top);
+    match root.strip_prefix(&top) {
+        Ok(relative) if !relative.as_os_str().is_empty() => {
+            format!("{}/", relative.to_string_lossy())
+        }
+        _ => String::new(),
+    }
 }
 
 /// Progress on stderr: on a terminal one live line naming the running

@@ -36,6 +36,8 @@ pub struct CheckReport {
     /// Findings the filter dropped because they are outside the change.
     pub hidden: usize,
     pub facts: Facts,
+    /// The check's documentation (`dod explain`), for SARIF rules.
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +84,9 @@ pub struct TaskFile {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub dod_version: &'static str,
+    /// The project root relative to the repository root (`services/api/`),
+    /// empty when they are the same: CI annotations want repository paths.
+    pub repo_prefix: String,
     /// Where the config came from (`dod.toml`, `[tool.dod]`, defaults).
     pub config: String,
     /// The task file, project-relative, and whether it exists.

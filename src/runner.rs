@@ -171,6 +171,7 @@ pub async fn run(
     Ok(Report {
         dod_version: env!("CARGO_PKG_VERSION"),
         config: settings.source.describe(),
+        repo_prefix: settings.repo_prefix.clone(),
         task: TaskFile {
             path: external::relative_path(&settings.task.to_string_lossy(), &settings.root),
             exists: settings.task.is_file(),
@@ -308,6 +309,7 @@ fn check_report(
         title: identity.title,
         item: identity.item,
         kind: identity.kind,
+        explanation: identity.explanation,
         status,
         summary,
         duration,
@@ -324,6 +326,7 @@ struct Identity {
     title: String,
     item: Item,
     kind: Kind,
+    explanation: String,
 }
 
 impl Identity {
@@ -333,6 +336,7 @@ impl Identity {
             title: spec.title.clone(),
             item: spec.item,
             kind: Kind::Command,
+            explanation: spec.explain.trim().to_owned(),
         }
     }
 
@@ -342,6 +346,7 @@ impl Identity {
             title: meta.title.to_owned(),
             item: meta.item,
             kind: Kind::Native,
+            explanation: native::dedent(meta.explanation),
         }
     }
 }
@@ -381,5 +386,6 @@ fn panicked(message: &str) -> CheckReport {
         findings: Vec::new(),
         hidden: 0,
         facts: Default::default(),
+        explanation: String::new(),
     }
 }

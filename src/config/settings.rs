@@ -89,6 +89,9 @@ impl Selection {
 pub struct Settings {
     /// The project root, absolute.
     pub root: PathBuf,
+    /// The project root relative to its repository's root, with a trailing
+    /// `/` (empty at the root or outside git): CI wants repository paths.
+    pub repo_prefix: String,
     /// Where the config came from, for the header.
     pub source: ConfigSource,
     /// `--base`, else the config's `base`.
@@ -231,6 +234,7 @@ impl Settings {
             commands,
             checks,
             root,
+            repo_prefix: String::new(),
             source,
         })
     }

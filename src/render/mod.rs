@@ -1,9 +1,11 @@
 //! The output formats. Each renderer reads a `Report` and writes one shape;
 //! no other code knows what the outputs look like.
 
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use crate::diagnostic::Finding;
@@ -74,6 +76,9 @@ pub mod sample {
             findings,
             hidden: 0,
             facts: Facts::default(),
+            explanation: format!(
+                "## What it does\nRuns {id}.\n\n## How to fix\nFix what {id} reports."
+            ),
         }
     }
 
@@ -162,6 +167,7 @@ pub mod sample {
         let items = Report::items_from(&checks, &[]);
         Report {
             dod_version: "0.0.0",
+            repo_prefix: String::new(),
             config: "the defaults".to_owned(),
             task: crate::report::TaskFile {
                 path: "TASK.md".to_owned(),

@@ -137,6 +137,8 @@ pub fn dod() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dod"));
     for key in [
         "VIRTUAL_ENV",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
         "GITHUB_BASE_REF",
         "CI_MERGE_REQUEST_DIFF_BASE_SHA",
         "NO_COLOR",
