@@ -26,9 +26,12 @@ pub enum Command {
     Checks(ListArgs),
     /// Print a check's documentation.
     Explain(ExplainArgs),
+    /// The coding-agent stop hook: reads the hook event on stdin, runs the
+    /// gate in its `cwd`, and blocks the agent while the task is not done.
+    Hook,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// The project root: config is read there and paths are reported
     /// relative to it. It may sit below the git repository's root.
@@ -104,4 +107,26 @@ pub struct ExplainArgs {
     /// The project root, whose config may declare more command checks.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
+}
+
+impl CheckArgs {
+    /// What `dod hook` runs: `dod check --quiet` in the agent's directory.
+    pub fn for_hook(path: PathBuf) -> CheckArgs {
+        CheckArgs {
+            path,
+            base: None,
+            all: false,
+            only: Vec::new(),
+            skip: Vec::new(),
+            task: None,
+            report: None,
+            json: None,
+            junit: None,
+            sarif: None,
+            github: false,
+            jobs: None,
+            no_provision: false,
+            quiet: true,
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod config;
 mod diagnostic;
 mod error;
 mod git;
+mod hook;
 mod process;
 mod python;
 mod render;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Check(args) => check(&args, stdout),
         Command::Checks(args) => list(&args, stdout),
         Command::Explain(args) => explain(&args, stdout),
+        Command::Hook => run_hook(&mut io::stdin().lock(), stdout),
     }
 }
 
@@ -124,10 +126,34 @@ fn explain(args: &ExplainArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus
 }
 
 fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let (report, settings) = gate(args, false)?;
+    let style = render::terminal::Style {
+        color: io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
+        quiet: settings.quiet,
+    };
+    render::terminal::render(&report, style, stdout)?;
+    write_outputs(&report, args)?;
+    if args.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+        github_outputs(&report, stdout)?;
+    }
+    Ok(report.verdict.into())
+}
+
+/// Runs the gate and returns the report. `hook` applies the `[hook]`
+/// profile (pytest on the changed tests only, or not at all).
+fn gate(args: &CheckArgs, hook: bool) -> anyhow::Result<(Report, Settings)> {
     let root = project_root(&args.path)?;
     let (options, source) = config::load(&root)?;
     let mut settings = Settings::resolve(root, options, source, args)?;
     settings.repo_prefix = repo_prefix(&settings.root);
+    if hook {
+        match settings.hook.pytest.unwrap_or_default() {
+            config::HookPytest::All => {}
+            config::HookPytest::Changed => settings.changed_tests_only = true,
+            config::HookPytest::Skip => settings.selection.skip.push("pytest".to_owned()),
+        }
+    }
 
     let scope = if settings.all {
         Scope::All
@@ -142,7 +168,12 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus>
             }
             Ok(Some(_)) => {
                 let ci = git::CiEnv::from_process();
-                match git::change(&settings.root, settings.base.as_deref(), None, &ci) {
+                match git::change(
+                    &settings.root,
+                    settings.base.as_deref(),
+                    settings.config_base.as_deref(),
+                    &ci,
+                ) {
                     Ok(change) => Scope::Change(change),
                     Err(error) => Scope::Broken(error),
                 }
@@ -163,18 +194,87 @@ fn check(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus>
         Arc::new(move |event| printer.event(&event)),
     ))?;
     progress.clear();
+    Ok((report, settings))
+}
 
-    let style = render::terminal::Style {
-        color: io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
-        quiet: settings.quiet,
+/// `dod hook`: see `hook.rs`. Exit 0 lets the agent stop (with a block
+/// decision on stdout when the task is not done); exit 1 is a non-blocking
+/// error, explained on stderr.
+#[expect(
+    clippy::print_stderr,
+    reason = "the hook protocol reads its errors from stderr"
+)]
+fn run_hook(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let mut input = String::new();
+    let event = match stdin
+        .read_to_string(&mut input)
+        .map_err(anyhow::Error::from)
+        .and_then(|_| serde_json::from_str::<hook::Event>(&input).map_err(anyhow::Error::from))
+    {
+        Ok(event) => event,
+        Err(error) => {
+            eprintln!(
+                "dod hook: the stop-hook input is not the expected JSON ({error}); not blocking"
+            );
+            return Ok(ExitStatus::NotDone);
+        }
     };
-    render::terminal::render(&report, style, stdout)?;
-    write_outputs(&report, args)?;
-    if args.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
-        github_outputs(&report, stdout)?;
+    // Already continuing because of this hook, or wired to another event.
+    let is_stop = event
+        .hook_event_name
+        .as_deref()
+        .is_none_or(|name| matches!(name, "Stop" | "SubagentStop"));
+    if event.stop_hook_active || !is_stop {
+        return Ok(ExitStatus::Done);
     }
-    Ok(report.verdict.into())
+    let path = match event.cwd {
+        Some(cwd) => cwd,
+        None => std::env::current_dir()
+            .context("no `cwd` in the hook input and no current directory")?,
+    };
+    let args = CheckArgs::for_hook(path);
+    let (report, settings) = match gate(&args, true) {
+        Ok(done) => done,
+        Err(error) => {
+            eprintln!("dod hook: dod could not run ({error:#}); not blocking");
+            return Ok(ExitStatus::NotDone);
+        }
+    };
+    let report_path = hook_report_path(&settings.root);
+    let write = || -> io::Result<()> {
+        let mut file = BufWriter::new(File::create(&report_path)?);
+        render::markdown::render(&report, &mut file)?;
+        file.flush()
+    };
+    let shown = match write() {
+        Ok(()) => Some(report_path.display().to_string()),
+        Err(_) => None,
+    };
+    match hook::decide(
+        &report,
+        settings.hook.block_on.as_deref().unwrap_or_default(),
+        shown.as_deref(),
+    ) {
+        hook::Decision::Allow => Ok(ExitStatus::Done),
+        hook::Decision::Block(reason) => {
+            writeln!(stdout, "{}", hook::block_json(&reason))?;
+            Ok(ExitStatus::Done)
+        }
+        hook::Decision::CannotJudge(reason) => {
+            eprintln!("dod hook: {reason}; not blocking");
+            Ok(ExitStatus::NotDone)
+        }
+    }
+}
+
+/// Where the hook writes the full report: inside `.git`, so it is never
+/// part of the change; elsewhere the temp directory.
+fn hook_report_path(root: &Path) -> PathBuf {
+    let top = git::toplevel(root).ok().flatten();
+    match top.map(|top| top.join(".git")).filter(|git| git.is_dir()) {
+        Some(git) => git.join("dod-report.md"),
+        None => std::env::temp_dir().join("dod-report.md"),
+    }
 }
 
 fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {

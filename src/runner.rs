@@ -76,6 +76,7 @@ pub async fn run(
             Arc::clone(&progress),
         );
         let root = settings.root.clone();
+        let changed_tests_only = settings.changed_tests_only;
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             progress(Event::Started {
@@ -83,7 +84,9 @@ pub async fn run(
             });
             let began = Instant::now();
             let outcome = match tool {
-                Some(Ok(tool)) => external::run(&spec, &tool, &check, &root, &scope).await,
+                Some(Ok(tool)) => {
+                    external::run(&spec, &tool, &check, &root, &scope, changed_tests_only).await
+                }
                 Some(Err(reason)) => Outcome::Errored(reason),
                 None => Outcome::Errored(format!("`{}` was not resolved", spec.tool)),
             };

@@ -93,5 +93,168 @@ fn not_in_github_no_annotations() {
     assert!(!run.stdout.contains("::error"), "{run}");
 }
 
-#[allow(dead_code)]
-fn unused(_: Run) {}
+/// Runs `dod hook` with `input` on stdin, as an agent would.
+fn hook(project: &Project, input: &str) -> Run {
+    use std::io::Write as _;
+    let mut child = common::dod()
+        .arg("hook")
+        .current_dir(project.out.path())
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        json: None,
+    }
+}
+
+/// The event Claude Code sends on `Stop`.
+fn stop_event(project: &Project, active: bool) -> String {
+    serde_json::json!({
+        "session_id": "abc123",
+        "transcript_path": "/tmp/transcript.jsonl",
+        "cwd": project.path(),
+        "hook_event_name": "Stop",
+        "stop_hook_active": active,
+    })
+    .to_string()
+}
+
+#[test]
+fn hook_lets_a_done_task_stop() {
+    let project = Project::new();
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    let run = hook(&project, &stop_event(&project, false));
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
+}
+
+#[test]
+fn hook_blocks_a_task_that_is_not_done() {
+    let project = Project::new();
+    project.write("app/calc.py", &format!("import os\n{}", common::CALC));
+    let run = hook(&project, &stop_event(&project, false));
+    assert_eq!(run.code, 0, "{run}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON object: {run}");
+    let decision: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(decision["decision"], "block");
+    let reason = decision["reason"].as_str().unwrap();
+    assert!(reason.contains("(code.lint)"), "{reason}");
+    assert!(
+        reason.contains("app/calc.py:1:8 F401 `os` imported but unused"),
+        "{reason}"
+    );
+    assert!(reason.contains("Full report: "), "{reason}");
+    assert!(reason.lines().count() <= 41, "{reason}");
+    // The report lives in .git, outside the change.
+    assert!(project.path().join(".git/dod-report.md").is_file());
+    assert_eq!(
+        project
+            .git(&["status", "--porcelain", "--untracked-files=all"])
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn hook_never_blocks_when_already_continuing() {
+    let project = Project::new();
+    project.write("app/calc.py", &format!("import os\n{}", common::CALC));
+    let run = hook(&project, &stop_event(&project, true));
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
+}
+
+#[test]
+fn hook_does_not_block_when_dod_cannot_run() {
+    let project = Project::new();
+    project.write("app/calc.py", &format!("import os\n{}", common::CALC));
+    project.write("dod.toml", "[checks.ruff]\ntimout = 5\n");
+    let run = hook(&project, &stop_event(&project, false));
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
+    assert!(
+        run.stderr.contains("timout") && run.stderr.contains("not blocking"),
+        "{run}"
+    );
+}
+
+#[test]
+fn hook_does_not_block_on_invalid_input() {
+    let project = Project::new();
+    let run = hook(&project, "this is not json");
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
+    assert!(run.stderr.contains("not the expected JSON"), "{run}");
+}
+
+#[test]
+fn hook_fast_profile_runs_only_the_changed_tests() {
+    let project = Project::new();
+    project.git(&["checkout", "-q", "main"]);
+    project.write(
+        "tests/test_flaky.py",
+        "def test_broken() -> None:\n    assert False\n",
+    );
+    project.commit("a broken test, not part of the change");
+    project.git(&["checkout", "-q", "feature"]);
+    project.git(&["merge", "-q", "main"]);
+    project.write(
+        "dod.toml",
+        "[hook]\npytest = \"changed\"\nblock_on = [\"code.suite\", \"code.lint\"]\n",
+    );
+    project.write(
+        "tests/test_more.py",
+        "from app.calc import add\n\n\ndef test_more() -> None:\n    assert add(1, 1) == 2\n",
+    );
+    let run = hook(&project, &stop_event(&project, false));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, ""),
+        "only tests/test_more.py ran: {run}"
+    );
+    project.write(
+        "tests/test_more.py",
+        "def test_more() -> None:\n    assert 1 == 2\n",
+    );
+    let run = hook(&project, &stop_event(&project, false));
+    assert!(
+        run.stdout.contains("tests/test_more.py::test_more failed"),
+        "{run}"
+    );
+}
+
+#[test]
+fn readme_hook_settings_are_valid() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("<!-- agent-hook-settings -->")
+        .expect("the README has the hook settings");
+    let block = &readme[start..];
+    let json = &block[block.find("```json").unwrap() + 7..];
+    let json = &json[..json.find("```").unwrap()];
+    let settings: serde_json::Value = serde_json::from_str(json).unwrap();
+    for event in ["Stop", "SubagentStop"] {
+        assert_eq!(
+            settings["hooks"][event][0]["hooks"][0]["command"], "dod hook",
+            "{event}"
+        );
+        assert_eq!(
+            settings["hooks"][event][0]["hooks"][0]["type"], "command",
+            "{event}"
+        );
+    }
+}

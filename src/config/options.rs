@@ -24,6 +24,8 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Whether dod may build its managed environment of tools.
     pub provision: Option<bool>,
+    /// `dod hook`, the coding-agent stop hook.
+    pub hook: Option<HookOptions>,
     /// Per-check settings, keyed by check id; an unknown id with `argv`,
     /// `parser` and `item` declares a new command check.
     #[serde(default)]
@@ -60,6 +62,25 @@ pub struct CheckOptions {
     pub all_files: Option<Vec<String>>,
     pub ok_codes: Option<Vec<i32>>,
     pub explain: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookOptions {
+    /// The items whose failure blocks the agent (default: every item).
+    pub block_on: Option<Vec<Item>>,
+    /// `all` runs the whole suite, `changed` only the test files the change
+    /// touched, `skip` no pytest at all.
+    pub pytest: Option<HookPytest>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HookPytest {
+    #[default]
+    All,
+    Changed,
+    Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::checks::external::{self, ToolSpec};
 use crate::cli::CheckArgs;
 use crate::config::options::SeverityOption;
-use crate::config::{ConfigSource, Options};
+use crate::config::{ConfigSource, HookOptions, Options};
 use crate::error::ConfigError;
 
 /// Which findings of a check count, measured against the change.
@@ -94,8 +94,14 @@ pub struct Settings {
     pub repo_prefix: String,
     /// Where the config came from, for the header.
     pub source: ConfigSource,
-    /// `--base`, else the config's `base`.
+    /// `--base`.
     pub base: Option<String>,
+    /// The config's `base`.
+    pub config_base: Option<String>,
+    /// `[hook]`: what `dod hook` blocks on and how it runs pytest.
+    pub hook: HookOptions,
+    /// Run pytest on the changed test files only (the hook's fast profile).
+    pub changed_tests_only: bool,
     /// `--all`: every file counts as new and every filter is `all`.
     pub all: bool,
     /// The task file, absolute.
@@ -223,7 +229,10 @@ impl Settings {
         }
 
         Ok(Settings {
-            base: args.and_then(|args| args.base.clone()).or(options.base),
+            base: args.and_then(|args| args.base.clone()),
+            config_base: options.base,
+            hook: options.hook.unwrap_or_default(),
+            changed_tests_only: false,
             all,
             task,
             jobs,

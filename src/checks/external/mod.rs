@@ -27,18 +27,41 @@ pub async fn run(
     check: &CheckSettings,
     root: &Path,
     scope: &Scope,
+    changed_tests_only: bool,
 ) -> Outcome {
     let files = match files_argument(spec, check, scope) {
         Ok(files) => files,
         Err(NothingToRun::Skipped(reason)) => return Outcome::Skipped(reason),
         Err(NothingToRun::Errored(reason)) => return Outcome::Errored(reason),
     };
+    // The hook's fast profile: the test run covers the tests the change touched.
+    let tests: Vec<String> = match (
+        changed_tests_only && spec.parser == ParserKind::JunitXml,
+        scope,
+    ) {
+        (true, Scope::Change(change)) => {
+            let tests: Vec<String> = change
+                .present()
+                .map(|file| file.path.clone())
+                .filter(|path| crate::python::is_python(path) && crate::python::is_test_file(path))
+                .filter(|path| !path.ends_with("conftest.py"))
+                .collect();
+            if tests.is_empty() {
+                return Outcome::Skipped(
+                    "no test file changed (hook: pytest = \"changed\")".to_owned(),
+                );
+            }
+            tests
+        }
+        _ => Vec::new(),
+    };
     let junit = spec
         .argv
         .iter()
         .any(|arg| arg == "{junit}")
         .then(|| junit_path(&spec.id));
-    let args = expand_args(spec, tool, &files, junit.as_deref());
+    let mut args = expand_args(spec, tool, &files, junit.as_deref());
+    args.extend(tests);
     // Python tools must not leave `__pycache__` folders in the change they check.
     let process = ProcessSpec::new(&tool.program, root)
         .args(args)
