@@ -43,8 +43,12 @@ pub struct CheckArgs {
     pub base: Option<String>,
 
     /// Check the whole project as if every file were new.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "staged")]
     pub all: bool,
+
+    /// Check only what is staged, against HEAD (for pre-commit).
+    #[arg(long, conflicts_with = "base")]
+    pub staged: bool,
 
     /// Run only these checks (comma-separated ids).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
@@ -116,6 +120,7 @@ impl CheckArgs {
             path,
             base: None,
             all: false,
+            staged: false,
             only: Vec::new(),
             skip: Vec::new(),
             task: None,

@@ -18,6 +18,8 @@ pub enum BaseSource {
     GithubBaseRef,
     GitlabDiffBase,
     DefaultBranch,
+    /// `--staged`: the index against HEAD.
+    Staged,
 }
 
 impl BaseSource {
@@ -28,6 +30,7 @@ impl BaseSource {
             BaseSource::GithubBaseRef => "GITHUB_BASE_REF",
             BaseSource::GitlabDiffBase => "CI_MERGE_REQUEST_DIFF_BASE_SHA",
             BaseSource::DefaultBranch => "default branch",
+            BaseSource::Staged => "--staged",
         }
     }
 }
@@ -211,8 +214,34 @@ pub fn change(
         return Err(ChangeError::NoCommits);
     }
     let base = resolve_base(root, flag, config, ci)?;
-    let files = changed_files(root, &base.commit)?;
+    let files = changed_files(root, &base.commit, Against::WorkingTree)?;
     Ok(Change { base, files })
+}
+
+/// What is staged, against HEAD: the change a commit is about to make (the
+/// pre-commit mode). In a repository with no commit yet, against nothing.
+pub fn staged(root: &Path) -> Result<Change, ChangeError> {
+    let head = git(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).ok();
+    let commit = head.map_or_else(|| EMPTY_TREE.to_owned(), |head| head.trim().to_owned());
+    let files = changed_files(root, &commit, Against::Index)?;
+    let base = Base {
+        reference: "HEAD".to_owned(),
+        commit,
+        source: BaseSource::Staged,
+    };
+    Ok(Change { base, files })
+}
+
+/// Git's empty tree: the base of a first commit.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// What the base is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Against {
+    /// Committed, staged, unstaged and untracked work.
+    WorkingTree,
+    /// Only what is staged.
+    Index,
 }
 
 fn resolve_base(
@@ -288,20 +317,25 @@ fn is_shallow(root: &Path) -> bool {
     git(root, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|out| out.trim() == "true")
 }
 
-fn changed_files(root: &Path, base: &str) -> Result<Vec<ChangedFile>, ChangeError> {
+fn changed_files(
+    root: &Path,
+    base: &str,
+    against: Against,
+) -> Result<Vec<ChangedFile>, ChangeError> {
     // `git diff BASE` compares the base with the working tree, so it covers
     // committed, staged and unstaged edits at once. `--relative` limits it to
     // the project directory and makes paths relative to it.
-    let common = [
-        "-c",
-        "core.quotePath=false",
-        "diff",
+    let mut common = vec!["-c", "core.quotePath=false", "diff"];
+    if against == Against::Index {
+        common.push("--cached");
+    }
+    common.extend([
         "--relative",
         "-M",
         "--no-color",
         "--no-ext-diff",
         "--no-textconv",
-    ];
+    ]);
     let name_status = run_git(
         root,
         &[&common[..], &["--name-status", "-z", base]].concat(),
@@ -314,7 +348,12 @@ fn changed_files(root: &Path, base: &str) -> Result<Vec<ChangedFile>, ChangeErro
         ]
         .concat(),
     )?;
-    let untracked = run_git(root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+    let untracked = match against {
+        Against::WorkingTree => {
+            run_git(root, &["ls-files", "--others", "--exclude-standard", "-z"])?
+        }
+        Against::Index => String::new(),
+    };
 
     let mut lines = parse_patch(&patch);
     let mut files: BTreeMap<String, ChangedFile> = BTreeMap::new();

@@ -168,12 +168,17 @@ fn gate(args: &CheckArgs, hook: bool) -> anyhow::Result<(Report, Settings)> {
             }
             Ok(Some(_)) => {
                 let ci = git::CiEnv::from_process();
-                match git::change(
-                    &settings.root,
-                    settings.base.as_deref(),
-                    settings.config_base.as_deref(),
-                    &ci,
-                ) {
+                let change = if args.staged {
+                    git::staged(&settings.root)
+                } else {
+                    git::change(
+                        &settings.root,
+                        settings.base.as_deref(),
+                        settings.config_base.as_deref(),
+                        &ci,
+                    )
+                };
+                match change {
                     Ok(change) => Scope::Change(change),
                     Err(error) => Scope::Broken(error),
                 }

@@ -418,3 +418,22 @@ fn gitlab_diff_base_sha_is_the_base() {
         serde_json::json!([[7, 8]])
     );
 }
+
+#[test]
+fn staged_mode_checks_only_what_is_staged() {
+    let project = Project::new();
+    project.write("app/staged.py", "import os\n");
+    project.git(&["add", "app/staged.py"]);
+    project.write("app/unstaged.py", "import sys\n");
+    let run = project.check(&["--staged", "--only", "ruff"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(run.findings("ruff"), ["app/staged.py:1 F401"]);
+    assert_eq!(run.json()["base"]["source"], "--staged");
+    let files: Vec<&str> = run.json()["report"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| file["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["app/staged.py"]);
+}
