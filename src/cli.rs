@@ -29,6 +29,19 @@ pub enum Command {
     /// The coding-agent stop hook: reads the hook event on stdin, runs the
     /// gate in its `cwd`, and blocks the agent while the task is not done.
     Hook,
+    /// Write a commented starter `dod.toml` (never overwriting one).
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project root.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Add a `[tool.dod]` block to `pyproject.toml` instead.
+    #[arg(long)]
+    pub pyproject: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -11,6 +11,7 @@ mod diagnostic;
 mod error;
 mod git;
 mod hook;
+mod init;
 mod process;
 mod python;
 mod render;
@@ -58,6 +59,17 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Checks(args) => list(&args, stdout),
         Command::Explain(args) => explain(&args, stdout),
         Command::Hook => run_hook(&mut io::stdin().lock(), stdout),
+        Command::Init(args) => {
+            let root = project_root(&args.path)?;
+            let settings = Settings::for_listing(
+                root.clone(),
+                config::Options::default(),
+                config::ConfigSource::Defaults,
+            )?;
+            let path = init::write(&root, &settings, args.pyproject)?;
+            writeln!(stdout, "wrote {}", path.display())?;
+            Ok(ExitStatus::Done)
+        }
     }
 }
 

@@ -258,3 +258,84 @@ fn readme_hook_settings_are_valid() {
         );
     }
 }
+
+#[test]
+fn init_writes_a_starter_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Run::of(common::dod().arg("init").current_dir(dir.path()));
+    assert_eq!(first.code, 0, "{first}");
+    assert!(dir.path().join("dod.toml").is_file());
+    let checks = Run::of(common::dod().arg("checks").current_dir(dir.path()));
+    assert_eq!(checks.code, 0, "the starter is a valid config: {checks}");
+    let second = Run::of(common::dod().arg("init").current_dir(dir.path()));
+    assert_eq!(second.code, 2, "{second}");
+    assert!(second.stderr.contains("does not overwrite"), "{second}");
+}
+
+/// The `dod ...` commands of a README snippet marked `<!-- readme-command NAME -->`.
+fn readme_commands(name: &str) -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let marker = format!("<!-- readme-command {name} -->");
+    let block = &readme[readme
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker}"))..];
+    let block = &block[block.find("```").unwrap() + 3..];
+    let block = &block[..block.find("```").unwrap()];
+    block
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .trim_start_matches("- ")
+                .trim_start_matches("run: ")
+                .strip_prefix("dod ")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn readme_ci_commands_run() {
+    for name in ["github", "gitlab"] {
+        let commands = readme_commands(name);
+        assert_eq!(commands.len(), 1, "{name}");
+        let project = Project::new();
+        project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+        let mut command = common::dod();
+        command
+            .args(commands[0].split_whitespace())
+            .current_dir(project.path())
+            .env("PATH", tools_path())
+            .env("DOD_CACHE_DIR", project.cache.path());
+        let run = Run::of(&mut command);
+        assert_eq!(run.code, 0, "{name}: {run}");
+        for file in commands[0]
+            .split_whitespace()
+            .filter(|word| word.starts_with("dod"))
+        {
+            assert!(
+                project.path().join(file).is_file(),
+                "{name}: {file} was not written"
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_pre_commit_snippet_names_the_hook() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let block = &readme[readme.find("<!-- readme-precommit -->").unwrap()..];
+    let block = &block[..block.find("\n```\n").unwrap()];
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    assert!(
+        block.contains("- id: dod") && manifest.contains("- id: dod"),
+        "{block}"
+    );
+    assert!(manifest.contains("entry: dod check --staged") && manifest.contains("language: rust"));
+}

@@ -42,6 +42,10 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub fn is_command(self) -> bool {
+        self == Kind::Command
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Native => "native",
