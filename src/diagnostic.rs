@@ -274,6 +274,9 @@ pub struct Facts {
     pub tool: Option<ToolFact>,
     /// How many files a native check looked at.
     pub files_checked: Option<usize>,
+    /// The tests the change added or modified, with this run's outcome
+    /// (`None`: it did not run).
+    pub tests_added: Vec<(String, Option<TestOutcome>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

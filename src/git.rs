@@ -232,6 +232,12 @@ pub fn staged(root: &Path) -> Result<Change, ChangeError> {
     Ok(Change { base, files })
 }
 
+/// A file's text at a commit, by its project-relative path; `None` when it
+/// did not exist there.
+pub fn show(root: &Path, commit: &str, path: &str) -> Option<String> {
+    git(root, &["show", &format!("{commit}:./{path}")]).ok()
+}
+
 /// Git's empty tree: the base of a first commit.
 const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 

@@ -17,6 +17,7 @@ mod python;
 mod render;
 mod report;
 mod runner;
+mod task;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -102,10 +103,15 @@ fn list(args: &ListArgs, out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let settings = listing_settings(&args.path)?;
     let checks = checks::all(&settings);
     let width = checks.iter().map(|check| check.id.len()).max().unwrap_or(0);
+    let items = checks
+        .iter()
+        .map(|check| check.item.id().len())
+        .max()
+        .unwrap_or(0);
     for check in checks {
         writeln!(
             out,
-            "{:<width$}  {:<18} {:<8} {}",
+            "{:<width$}  {:<items$}  {:<7}  {}",
             check.id,
             check.item.id(),
             check.kind.as_str(),

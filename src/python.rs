@@ -181,6 +181,15 @@ pub fn load(root: &Path, path: &str) -> Source {
         Ok(source) => source,
         Err(problem) => return invalid(problem),
     };
+    parse_text(path, source)
+}
+
+/// Parses a file's text (from disk or from git).
+pub fn parse_text(path: &str, source: String) -> Source {
+    let invalid = |problem: Problem| Source::Invalid {
+        path: path.to_owned(),
+        problem,
+    };
     let source_type = if path.ends_with(".pyi") {
         PySourceType::Stub
     } else {

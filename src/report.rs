@@ -91,6 +91,9 @@ pub struct Report {
     pub config: String,
     /// The task file, project-relative, and whether it exists.
     pub task: TaskFile,
+    /// The task file's sections (lower-case heading, text), for the
+    /// narrative parts of the Output Report.
+    pub notes: Vec<(String, String)>,
     pub scope: ScopeSummary,
     /// Sorted by id.
     pub checks: Vec<CheckReport>,

@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::checks::change::{self, ChangeCheck};
 use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
 use crate::checks::external::{self, ToolSpec};
 use crate::checks::native::{self, Meta, NativeCheck};
 use crate::checks::{self, Kind, Scope};
 use crate::config::{CheckSettings, FilterMode, Settings};
-use crate::diagnostic::{Item, Outcome, Severity, Status, status_of};
+use crate::diagnostic::{Item, Outcome, Severity, Status, TestCaseResult, status_of};
 use crate::error::UsageError;
 use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
 
@@ -161,6 +162,84 @@ pub async fn run(
             }
         }
     }
+    // The change checks read this run's test results, so they come last.
+    let change_checks: Vec<&'static dyn ChangeCheck> = change::ALL
+        .iter()
+        .copied()
+        .filter(|check| settings.runs(check.meta().id))
+        .collect();
+    let notes = {
+        let settings = settings.clone();
+        let scope = Arc::clone(&scope);
+        let tests: Option<Vec<TestCaseResult>> = reports
+            .iter()
+            .find(|report| {
+                report.id == "pytest"
+                    && report.status != Status::Error
+                    && report.status != Status::Skip
+            })
+            .map(|report| report.facts.tests.clone());
+        let progress = Arc::clone(&progress);
+        let done = tokio::task::spawn_blocking(move || {
+            let (task, python) = change::prepare(&settings, &scope);
+            let context = change::Context {
+                settings: &settings,
+                scope: &scope,
+                task: &task,
+                tests: tests.as_deref(),
+                python: &python,
+            };
+            let mut done = Vec::new();
+            for check in change_checks {
+                progress(Event::Started {
+                    id: check.meta().id.to_owned(),
+                });
+                let began = Instant::now();
+                let outcome = check.run(&context);
+                let report = check_report(
+                    Identity::native(check.meta()),
+                    settings.check(check.meta().id),
+                    outcome,
+                    began.elapsed(),
+                    &scope,
+                );
+                progress(Event::Finished {
+                    id: report.id.clone(),
+                    status: report.status,
+                    duration: report.duration,
+                });
+                done.push(report);
+            }
+            let notes = match &task {
+                change::TaskFile::Found { task, .. } => task
+                    .sections
+                    .iter()
+                    .map(|(heading, _, lines)| {
+                        (
+                            heading.clone(),
+                            lines
+                                .iter()
+                                .map(|line| line.text.clone())
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        )
+                    })
+                    .collect(),
+                change::TaskFile::Missing { .. } => Vec::new(),
+            };
+            (done, notes)
+        });
+        match done.await {
+            Ok((done, notes)) => {
+                reports.extend(done);
+                notes
+            }
+            Err(error) => {
+                reports.push(panicked(&error.to_string()));
+                Vec::new()
+            }
+        }
+    };
     reports.sort_by(|a, b| a.id.cmp(&b.id));
     let items = Report::items_from(&reports, &unselected);
     let scope = match Arc::unwrap_or_clone(scope) {
@@ -175,6 +254,7 @@ pub async fn run(
         dod_version: env!("CARGO_PKG_VERSION"),
         config: settings.source.describe(),
         repo_prefix: settings.repo_prefix.clone(),
+        notes,
         task: TaskFile {
             path: external::relative_path(&settings.task.to_string_lossy(), &settings.root),
             exists: settings.task.is_file(),

@@ -49,7 +49,15 @@ fn upload_service_passes_with_provisioning_from_scratch() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(value["verdict"], "done");
     for check in value["checks"].as_array().unwrap() {
-        assert_eq!(check["status"], "pass", "{check}");
+        let expected: &[&str] = match check["id"].as_str().unwrap() {
+            "ruff" | "mypy" | "pytest" => &["pass"],
+            // --all has no change, and the example has no task file.
+            _ => &["pass", "skip", "warn"],
+        };
+        assert!(
+            expected.contains(&check["status"].as_str().unwrap()),
+            "{check}"
+        );
     }
     let tests = value["report"]["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 7);

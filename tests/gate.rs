@@ -73,12 +73,12 @@ fn violation_on_an_untouched_line_is_reported_only_with_all() {
         "import os\n\n\ndef legacy() -> int:\n    return 2\n",
     );
 
-    let diff = project.check(&[]);
+    let diff = project.check(&["--only", "ruff"]);
     assert_eq!(diff.code, 0, "{diff}");
     assert!(diff.findings("ruff").is_empty(), "{diff}");
     assert_eq!(diff.check("ruff")["hidden_findings"], 1);
 
-    let all = project.check(&["--all"]);
+    let all = project.check(&["--all", "--only", "ruff"]);
     assert_eq!(all.code, 1, "{all}");
     assert_eq!(all.findings("ruff"), ["app/legacy.py:1 F401"]);
     assert_eq!(all.json()["scope"], "all");

@@ -136,7 +136,7 @@ fn stop_event(project: &Project, active: bool) -> String {
 #[test]
 fn hook_lets_a_done_task_stop() {
     let project = Project::new();
-    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    common::done_change(&project);
     let run = hook(&project, &stop_event(&project, false));
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
 }
@@ -301,7 +301,7 @@ fn readme_ci_commands_run() {
         let commands = readme_commands(name);
         assert_eq!(commands.len(), 1, "{name}");
         let project = Project::new();
-        project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+        common::done_change(&project);
         let mut command = common::dod();
         command
             .args(commands[0].split_whitespace())

@@ -112,7 +112,9 @@ fn json_has_the_documented_shape() {
 fn junit_reads_back_with_quick_junit_and_junitparser() {
     let project = failing_project();
     let junit = project.out("dod.xml");
-    let run = project.check(&["--junit", junit.to_str().unwrap()]);
+    // The checks of one kind each: the tools, the per-file scanners.
+    let only = "hardcoded-secrets,mypy,print-calls,pytest,python-syntax,ruff,type-hints";
+    let run = project.check(&["--junit", junit.to_str().unwrap(), "--only", only]);
     assert_eq!(run.code, 1, "{run}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
@@ -230,13 +232,22 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     let run = common::Run::of(common::dod().args(["checks"]));
     assert_eq!(run.code, 0, "{run}");
     for line in [
-        "hardcoded-secrets  code.lint          native",
-        "mypy               code.types         command",
-        "print-calls        code.lint          native",
-        "pytest             code.suite         command",
-        "python-syntax      code.lint          native",
-        "ruff               code.lint          command",
-        "type-hints         code.type-hints    native",
+        "acceptance-criteria   code.acceptance       native",
+        "api-docs              docs.api              native",
+        "comments              docs.comments         native",
+        "handoff-breaking      handoff.breaking      native",
+        "handoff-dependencies  handoff.dependencies  native",
+        "handoff-e2e           handoff.e2e           native",
+        "hardcoded-secrets     code.lint             native",
+        "migration-docs        docs.migrations       native",
+        "mypy                  code.types            command",
+        "print-calls           code.lint             native",
+        "pytest                code.suite            command",
+        "python-syntax         code.lint             native",
+        "readme                docs.readme           native",
+        "ruff                  code.lint             command",
+        "tests-added           code.tests-added      native",
+        "type-hints            code.type-hints       native",
     ] {
         assert!(run.stdout.contains(line), "{run}");
     }
@@ -247,7 +258,7 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     assert_eq!(run.code, 2, "{run}");
     assert!(
         run.stderr
-            .contains("unknown check `pylint`; the checks are: hardcoded-secrets, mypy, print-calls, pytest, python-syntax, ruff, type-hints"),
+            .contains("unknown check `pylint`; the checks are: acceptance-criteria, api-docs, comments, handoff-breaking, handoff-dependencies, handoff-e2e, hardcoded-secrets, migration-docs, mypy, print-calls, pytest, python-syntax, readme, ruff, tests-added, type-hints"),
         "{run}"
     );
 }

@@ -3,6 +3,7 @@
 //! on the shared parsed files; command checks (`external`) are tools declared
 //! as data in `checks/*.toml`. No check logic lives here.
 
+pub mod change;
 pub mod external;
 pub mod native;
 
@@ -27,8 +28,15 @@ pub fn native() -> impl Iterator<Item = &'static dyn native::NativeCheck> {
     native::ALL.iter().copied()
 }
 
+/// Every check that runs inside dod (per-file and change checks).
+pub fn in_process() -> impl Iterator<Item = &'static native::Meta> {
+    native()
+        .map(|check| check.meta())
+        .chain(change::ALL.iter().map(|check| check.meta()))
+}
+
 pub fn native_ids() -> impl Iterator<Item = &'static str> {
-    native().map(|check| check.meta().id)
+    in_process().map(|meta| meta.id)
 }
 
 pub fn is_native(id: &str) -> bool {
@@ -66,13 +74,13 @@ pub struct CheckInfo {
 
 /// Every check the settings know, sorted by id.
 pub fn all(settings: &Settings) -> Vec<CheckInfo> {
-    let mut checks: Vec<CheckInfo> = native()
-        .map(|check| CheckInfo {
-            id: check.meta().id.to_owned(),
-            title: check.meta().title.to_owned(),
-            item: check.meta().item,
+    let mut checks: Vec<CheckInfo> = in_process()
+        .map(|meta| CheckInfo {
+            id: meta.id.to_owned(),
+            title: meta.title.to_owned(),
+            item: meta.item,
             kind: Kind::Native,
-            explanation: native::dedent(check.meta().explanation),
+            explanation: native::dedent(meta.explanation),
         })
         .chain(settings.commands.iter().map(|spec| CheckInfo {
             id: spec.id.clone(),

@@ -24,6 +24,16 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Whether dod may build its managed environment of tools.
     pub provision: Option<bool>,
+    /// Fail the task-based checks when there is no task file.
+    pub require_task: Option<bool>,
+    /// Globs of the API documentation (`docs.api`).
+    pub api_docs: Option<Vec<String>>,
+    /// Globs of the migration instructions (`docs.migrations`).
+    pub migration_docs: Option<Vec<String>>,
+    /// Docs besides README that may document setup (env vars).
+    pub setup_docs: Option<Vec<String>>,
+    /// E2E scenarios: name = path globs the scenario covers.
+    pub scenarios: Option<BTreeMap<String, Vec<String>>>,
     /// `dod hook`, the coding-agent stop hook.
     pub hook: Option<HookOptions>,
     /// Per-check settings, keyed by check id; an unknown id with `argv`,

@@ -71,6 +71,40 @@ impl CheckSettings {
     }
 }
 
+/// Where documentation of each kind lives.
+#[derive(Debug, Clone)]
+pub struct DocGlobs {
+    pub api: GlobSet,
+    pub migrations: GlobSet,
+    /// README files and `setup_docs`.
+    pub setup: GlobSet,
+}
+
+/// The defaults of DESIGN section 6 and the issues.
+const API_DOCS: &[&str] = &[
+    "docs/api/**",
+    "docs/**/api*.md",
+    "API.md",
+    "openapi.json",
+    "openapi.yaml",
+    "openapi.yml",
+];
+const MIGRATION_DOCS: &[&str] = &[
+    "docs/migrations/**",
+    "MIGRATIONS.md",
+    "UPGRADING.md",
+    "CHANGELOG.md",
+];
+const README: &[&str] = &["README", "README.*", "readme.*"];
+
+fn glob_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern)?);
+    }
+    builder.build()
+}
+
 /// `--only` and `--skip`.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -102,6 +136,11 @@ pub struct Settings {
     pub hook: HookOptions,
     /// Run pytest on the changed test files only (the hook's fast profile).
     pub changed_tests_only: bool,
+    /// Task-based checks fail instead of skipping without a task file.
+    pub require_task: bool,
+    pub docs: DocGlobs,
+    /// E2E scenarios and the paths each covers, in config order.
+    pub scenarios: Vec<(String, GlobSet)>,
     /// `--all`: every file counts as new and every filter is `all`.
     pub all: bool,
     /// The task file, absolute.
@@ -155,10 +194,7 @@ impl Settings {
         let defaults = commands
             .iter()
             .map(|spec| (spec.id.clone(), spec.filter))
-            .chain(
-                crate::checks::native()
-                    .map(|check| (check.meta().id.to_owned(), check.meta().filter)),
-            );
+            .chain(crate::checks::in_process().map(|meta| (meta.id.to_owned(), meta.filter)));
         for (id, default_filter) in defaults {
             let check = options.checks.get(&id).cloned().unwrap_or_default();
             let mut exclude = GlobSetBuilder::new();
@@ -228,7 +264,40 @@ impl Settings {
             }
         }
 
+        let owned = |defaults: &[&str]| {
+            defaults
+                .iter()
+                .map(|glob| (*glob).to_owned())
+                .collect::<Vec<_>>()
+        };
+        let globs = |key: &str, patterns: Vec<String>| {
+            glob_set(&patterns).map_err(|error| invalid(key, error.to_string()))
+        };
+        let mut setup = owned(README);
+        setup.extend(options.setup_docs.clone().unwrap_or_default());
+        let docs = DocGlobs {
+            api: globs(
+                "api_docs",
+                options.api_docs.clone().unwrap_or_else(|| owned(API_DOCS)),
+            )?,
+            migrations: globs(
+                "migration_docs",
+                options
+                    .migration_docs
+                    .clone()
+                    .unwrap_or_else(|| owned(MIGRATION_DOCS)),
+            )?,
+            setup: globs("setup_docs", setup)?,
+        };
+        let mut scenarios = Vec::new();
+        for (name, patterns) in options.scenarios.clone().unwrap_or_default() {
+            scenarios.push((name.clone(), globs(&format!("scenarios.{name}"), patterns)?));
+        }
+
         Ok(Settings {
+            require_task: options.require_task.unwrap_or(false),
+            docs,
+            scenarios,
             base: args.and_then(|args| args.base.clone()),
             config_base: options.base,
             hook: options.hook.unwrap_or_default(),

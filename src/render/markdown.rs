@@ -26,11 +26,22 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     tests(report, out)?;
     docs(report, out)?;
     for (heading, section) in [
-        ("E2E scenarios affected", "E2E scenarios"),
-        ("Decisions made and why", "Decisions"),
+        ("E2E scenarios affected", "e2e scenarios"),
+        ("Breaking changes", "breaking changes"),
+        ("Decisions made and why", "decisions"),
     ] {
         writeln!(out, "## {heading}\n")?;
-        writeln!(out, "Not provided: {}\n", missing_notes(report, section))?;
+        match note(report, section) {
+            Some(text) => writeln!(out, "{text}\n")?,
+            None => writeln!(
+                out,
+                "Not provided: {}\n",
+                missing_notes(report, &title_case(section))
+            )?,
+        }
+    }
+    if let Some(text) = note(report, "migration") {
+        writeln!(out, "## Migration\n\n{text}\n")?;
     }
     concerns(report, out)?;
     checklist(report, out)?;
@@ -213,6 +224,29 @@ fn checklist(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A non-empty section of the task file.
+fn note<'a>(report: &'a Report, section: &str) -> Option<&'a str> {
+    report
+        .notes
+        .iter()
+        .find(|(heading, text)| heading == section && !text.trim().is_empty())
+        .map(|(_, text)| text.as_str())
+}
+
+/// `e2e scenarios` as the task file's heading would be written.
+fn title_case(section: &str) -> String {
+    match section {
+        "e2e scenarios" => "E2E scenarios".to_owned(),
+        other => {
+            let mut chars = other.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// Says where the author's notes would have come from.

@@ -168,6 +168,7 @@ pub mod sample {
         Report {
             dod_version: "0.0.0",
             repo_prefix: String::new(),
+            notes: Vec::new(),
             config: "the defaults".to_owned(),
             task: crate::report::TaskFile {
                 path: "TASK.md".to_owned(),

@@ -46,6 +46,18 @@ pub const CALC: &str = "\"\"\"Arithmetic helpers.\"\"\"\n\n\ndef add(a: int, b: 
 pub const TEST_CALC: &str =
     "from app.calc import add\n\n\ndef test_add() -> None:\n    assert add(2, 3) == 5\n";
 
+/// A done change to the project: a new function with its test.
+pub fn done_change(project: &Project) {
+    project.write(
+        "app/calc.py",
+        &format!("{CALC}\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n"),
+    );
+    project.write(
+        "tests/test_sub.py",
+        "from app.calc import sub\n\n\ndef test_sub() -> None:\n    assert sub(3, 2) == 1\n",
+    );
+}
+
 /// A small, clean Python project on `main`, with a `feature` branch checked out.
 pub struct Project {
     pub dir: TempDir,

@@ -1,0 +1,644 @@
+//! What a Python module declares, as the change checks compare it between
+//! the base and the working tree: functions and their signatures, HTTP
+//! endpoints (Flask, FastAPI), SQLAlchemy models and tables, environment
+//! variables read, and imports. Pure functions of a parsed file.
+
+use std::collections::BTreeMap;
+
+use ruff_python_ast::comparable::ComparableStmt;
+use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
+use ruff_text_size::{Ranged, TextSize};
+
+use crate::python::PythonFile;
+
+/// A function or method, with its dotted name inside the module.
+pub struct Function<'a> {
+    pub qualname: String,
+    pub node: &'a StmtFunctionDef,
+    pub stmt: &'a Stmt,
+    pub in_class: bool,
+    /// Public by name: no part of the qualified name starts with `_`
+    /// (dunders count as public).
+    pub public: bool,
+}
+
+impl Function<'_> {
+    /// The parameters a caller must pass (no default, not `self`/`cls`,
+    /// not `*args`/`**kwargs`).
+    pub fn required(&self) -> Vec<String> {
+        let parameters = &self.node.parameters;
+        let skip = usize::from(self.in_class && !is_static(self.node));
+        parameters
+            .posonlyargs
+            .iter()
+            .chain(&parameters.args)
+            .skip(skip)
+            .chain(&parameters.kwonlyargs)
+            .filter(|parameter| parameter.default.is_none())
+            .map(|parameter| parameter.parameter.name.to_string())
+            .collect()
+    }
+
+    /// Every parameter name a caller may pass.
+    pub fn accepted(&self) -> Vec<String> {
+        let parameters = &self.node.parameters;
+        let skip = usize::from(self.in_class && !is_static(self.node));
+        parameters
+            .posonlyargs
+            .iter()
+            .chain(&parameters.args)
+            .skip(skip)
+            .chain(&parameters.kwonlyargs)
+            .map(|parameter| parameter.parameter.name.to_string())
+            .collect()
+    }
+
+    /// Equal for two versions that differ only in comments and formatting.
+    pub fn key(&self) -> ComparableStmt<'_> {
+        ComparableStmt::from(self.stmt)
+    }
+}
+
+fn is_static(function: &StmtFunctionDef) -> bool {
+    function
+        .decorator_list
+        .iter()
+        .any(|decorator| name_of(&decorator.expression).is_some_and(|name| name == "staticmethod"))
+}
+
+fn is_public_part(name: &str) -> bool {
+    !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__") && name.len() > 4)
+}
+
+/// Every function and method, depth first.
+pub fn functions(file: &PythonFile) -> Vec<Function<'_>> {
+    let mut found = Vec::new();
+    collect_functions(file.suite(), "", true, false, &mut found);
+    found
+}
+
+fn collect_functions<'a>(
+    body: &'a [Stmt],
+    prefix: &str,
+    public: bool,
+    in_class: bool,
+    found: &mut Vec<Function<'a>>,
+) {
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(function) => {
+                let qualname = format!("{prefix}{}", function.name);
+                let public = public && is_public_part(function.name.as_str());
+                found.push(Function {
+                    qualname: qualname.clone(),
+                    node: function,
+                    stmt,
+                    in_class,
+                    public,
+                });
+                collect_functions(
+                    &function.body,
+                    &format!("{qualname}."),
+                    public,
+                    false,
+                    found,
+                );
+            }
+            Stmt::ClassDef(class) => {
+                let qualname = format!("{prefix}{}", class.name);
+                let public = public && is_public_part(class.name.as_str());
+                collect_functions(&class.body, &format!("{qualname}."), public, true, found);
+            }
+            Stmt::If(node) => {
+                collect_functions(&node.body, prefix, public, in_class, found);
+                for clause in &node.elif_else_clauses {
+                    collect_functions(&clause.body, prefix, public, in_class, found);
+                }
+            }
+            Stmt::Try(node) => {
+                collect_functions(&node.body, prefix, public, in_class, found);
+                collect_functions(&node.orelse, prefix, public, in_class, found);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Top-level classes by name.
+pub fn classes(file: &PythonFile) -> Vec<&StmtClassDef> {
+    file.suite()
+        .iter()
+        .filter_map(|stmt| {
+            if let Stmt::ClassDef(class) = stmt {
+                Some(class)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The last name of `x`, `a.b.x`, or `x(...)`.
+pub fn name_of(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => Some(attribute.attr.as_str()),
+        Expr::Call(call) => name_of(&call.func),
+        _ => None,
+    }
+}
+
+fn string(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::StringLiteral(literal) => Some(literal.value.to_str().to_owned()),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Flask,
+    FastApi,
+}
+
+/// An HTTP endpoint: one method on one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub method: String,
+    pub path: String,
+    pub handler: String,
+    /// The handler's parameters as written.
+    pub signature: String,
+    pub framework: Framework,
+    /// FastAPI publishes a docstring, `summary=` or `description=` in OpenAPI.
+    pub self_documented: bool,
+    pub at: TextSize,
+}
+
+impl Endpoint {
+    pub fn key(&self) -> (String, String) {
+        (self.method.clone(), self.path.clone())
+    }
+}
+
+const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+/// The endpoints a module declares.
+pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
+    // Blueprint / APIRouter objects and their prefixes, from module-level assignments.
+    let mut prefixes: BTreeMap<String, (Framework, String)> = BTreeMap::new();
+    for stmt in file.suite() {
+        let Stmt::Assign(assign) = stmt else { continue };
+        let (Some(Expr::Name(target)), Expr::Call(call)) =
+            (assign.targets.first(), assign.value.as_ref())
+        else {
+            continue;
+        };
+        let framework = match name_of(&call.func) {
+            Some("Blueprint" | "Flask") => Framework::Flask,
+            Some("APIRouter" | "FastAPI") => Framework::FastApi,
+            _ => continue,
+        };
+        let key = if framework == Framework::Flask {
+            "url_prefix"
+        } else {
+            "prefix"
+        };
+        let prefix = call
+            .arguments
+            .find_keyword(key)
+            .and_then(|keyword| string(&keyword.value))
+            .unwrap_or_default();
+        prefixes.insert(target.id.to_string(), (framework, prefix));
+    }
+    let mut found = Vec::new();
+    let mut views: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for class in classes(file) {
+        let is_view = class
+            .bases()
+            .iter()
+            .any(|base| name_of(base).is_some_and(|name| name.ends_with("View")));
+        if is_view {
+            let methods = class
+                .body
+                .iter()
+                .filter_map(|stmt| {
+                    if let Stmt::FunctionDef(function) = stmt {
+                        Some(function.name.as_str())
+                    } else {
+                        None
+                    }
+                })
+                .filter(|name| METHODS.contains(name))
+                .map(str::to_uppercase)
+                .collect();
+            views.insert(class.name.to_string(), methods);
+        }
+    }
+    for function in functions(file) {
+        for decorator in &function.node.decorator_list {
+            let Expr::Call(call) = &decorator.expression else {
+                continue;
+            };
+            let Expr::Attribute(attribute) = call.func.as_ref() else {
+                continue;
+            };
+            let Expr::Name(object) = attribute.value.as_ref() else {
+                continue;
+            };
+            let (framework, prefix) = prefixes
+                .get(object.id.as_str())
+                .cloned()
+                .unwrap_or((Framework::Flask, String::new()));
+            let path = call.arguments.args.first().and_then(string).or_else(|| {
+                call.arguments
+                    .find_keyword("path")
+                    .or_else(|| call.arguments.find_keyword("rule"))
+                    .and_then(|keyword| string(&keyword.value))
+            });
+            let Some(path) = path else { continue };
+            let verb = attribute.attr.as_str();
+            let methods: Vec<String> = if verb == "route" || verb == "api_route" {
+                call.arguments
+                    .find_keyword("methods")
+                    .and_then(|keyword| list_of_strings(&keyword.value))
+                    .unwrap_or_else(|| vec!["GET".to_owned()])
+            } else if METHODS.contains(&verb) {
+                vec![verb.to_uppercase()]
+            } else {
+                continue;
+            };
+            let self_documented = framework == Framework::FastApi
+                && (has_docstring(&function.node.body)
+                    || call.arguments.find_keyword("summary").is_some()
+                    || call.arguments.find_keyword("description").is_some());
+            for method in methods {
+                found.push(Endpoint {
+                    method: method.to_uppercase(),
+                    path: join(&prefix, &path),
+                    handler: function.qualname.clone(),
+                    signature: file.text(function.node.parameters.range()).to_owned(),
+                    framework,
+                    self_documented,
+                    at: file.def_keyword(function.node),
+                });
+            }
+        }
+    }
+    // `bp.add_url_rule("/path", view_func=..., methods=[...])`, at any depth.
+    let mut calls = Vec::new();
+    collect_calls(file.suite(), &mut calls);
+    for call in calls {
+        let Expr::Attribute(attribute) = call.func.as_ref() else {
+            continue;
+        };
+        if attribute.attr.as_str() != "add_url_rule" {
+            continue;
+        }
+        let Some(path) = call.arguments.args.first().and_then(string) else {
+            continue;
+        };
+        let prefix = match attribute.value.as_ref() {
+            Expr::Name(object) => prefixes
+                .get(object.id.as_str())
+                .map(|(_, prefix)| prefix.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let view = call
+            .arguments
+            .find_keyword("view_func")
+            .map(|keyword| &keyword.value)
+            .or_else(|| call.arguments.args.get(2));
+        let handler = view.and_then(|view| match view {
+            Expr::Call(inner) => match inner.func.as_ref() {
+                Expr::Attribute(as_view) => name_of(&as_view.value).map(str::to_owned),
+                other => name_of(other).map(str::to_owned),
+            },
+            other => name_of(other).map(str::to_owned),
+        });
+        let handler = handler.unwrap_or_default();
+        let methods = call
+            .arguments
+            .find_keyword("methods")
+            .and_then(|keyword| list_of_strings(&keyword.value))
+            .or_else(|| views.get(&handler).cloned())
+            .unwrap_or_else(|| vec!["GET".to_owned()]);
+        for method in methods {
+            found.push(Endpoint {
+                method: method.to_uppercase(),
+                path: join(&prefix, &path),
+                handler: handler.clone(),
+                signature: String::new(),
+                framework: Framework::Flask,
+                self_documented: false,
+                at: call.start(),
+            });
+        }
+    }
+    found.sort_by_key(Endpoint::key);
+    found.dedup_by(|a, b| a.key() == b.key());
+    found
+}
+
+fn join(prefix: &str, path: &str) -> String {
+    let joined = format!(
+        "{}/{}",
+        prefix.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    if joined.len() > 1 {
+        joined.trim_end_matches('/').to_owned()
+    } else {
+        joined
+    }
+}
+
+fn list_of_strings(expr: &Expr) -> Option<Vec<String>> {
+    let elements = match expr {
+        Expr::List(list) => &list.elts,
+        Expr::Tuple(tuple) => &tuple.elts,
+        Expr::Set(set) => &set.elts,
+        _ => return None,
+    };
+    Some(elements.iter().filter_map(string).collect())
+}
+
+pub fn has_docstring(body: &[Stmt]) -> bool {
+    matches!(body.first(), Some(Stmt::Expr(expr)) if matches!(expr.value.as_ref(), Expr::StringLiteral(_)))
+}
+
+fn collect_calls<'a>(body: &'a [Stmt], found: &mut Vec<&'a ruff_python_ast::ExprCall>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Expr(expr) => {
+                if let Expr::Call(call) = expr.value.as_ref() {
+                    found.push(call);
+                }
+            }
+            Stmt::FunctionDef(function) => collect_calls(&function.body, found),
+            Stmt::If(node) => {
+                collect_calls(&node.body, found);
+                for clause in &node.elif_else_clauses {
+                    collect_calls(&clause.body, found);
+                }
+            }
+            Stmt::With(node) => collect_calls(&node.body, found),
+            _ => {}
+        }
+    }
+}
+
+/// A SQLAlchemy model class or `Table(...)`: its name, where it is, its
+/// columns (name to definition text) and a key that changes with its code.
+pub struct Model<'a> {
+    pub name: String,
+    pub at: TextSize,
+    pub columns: BTreeMap<String, String>,
+    pub key: ComparableStmt<'a>,
+}
+
+const COLUMN_CALLS: [&str; 4] = ["Column", "mapped_column", "relationship", "column_property"];
+
+/// Declarative models (a base such as `Base`, `db.Model`, `DeclarativeBase`,
+/// or a `__tablename__`) and module-level `Table(...)` definitions.
+pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
+    let mut found = Vec::new();
+    for stmt in file.suite() {
+        match stmt {
+            Stmt::ClassDef(class) => {
+                let by_base = class.bases().iter().any(|base| {
+                    name_of(base).is_some_and(|name| {
+                        matches!(
+                            name,
+                            "Model" | "Base" | "DeclarativeBase" | "DeclarativeBaseNoMeta"
+                        ) || name.ends_with("Base") && name != "BaseSettings" && name != "BaseModel"
+                    })
+                });
+                let has_table = class
+                    .body
+                    .iter()
+                    .any(|stmt| assigned_name(stmt).is_some_and(|name| name == "__tablename__"));
+                if !(by_base || has_table) {
+                    continue;
+                }
+                let mut columns = BTreeMap::new();
+                for stmt in &class.body {
+                    let is_column = match stmt {
+                        Stmt::AnnAssign(assign) => {
+                            name_of(&assign.annotation).is_some_and(|name| name == "Mapped")
+                                || matches!(assign.annotation.as_ref(), Expr::Subscript(subscript) if name_of(&subscript.value) == Some("Mapped"))
+                                || assign
+                                    .value
+                                    .as_deref()
+                                    .and_then(name_of)
+                                    .is_some_and(|name| COLUMN_CALLS.contains(&name))
+                        }
+                        Stmt::Assign(assign) => {
+                            name_of(&assign.value).is_some_and(|name| COLUMN_CALLS.contains(&name))
+                                && matches!(assign.value.as_ref(), Expr::Call(_))
+                        }
+                        _ => false,
+                    };
+                    if let (true, Some(name)) = (is_column, assigned_name(stmt)) {
+                        columns.insert(name.to_owned(), file.text(stmt.range()).to_owned());
+                    }
+                }
+                found.push(Model {
+                    name: class.name.to_string(),
+                    at: class.start(),
+                    columns,
+                    key: ComparableStmt::from(stmt),
+                });
+            }
+            Stmt::Assign(assign) => {
+                let Expr::Call(call) = assign.value.as_ref() else {
+                    continue;
+                };
+                if name_of(&call.func) != Some("Table") {
+                    continue;
+                }
+                let Some(name) = call.arguments.args.first().and_then(string) else {
+                    continue;
+                };
+                let columns = call
+                    .arguments
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        Expr::Call(column) if name_of(&column.func) == Some("Column") => column
+                            .arguments
+                            .args
+                            .first()
+                            .and_then(string)
+                            .map(|name| (name, file.text(column.range()).to_owned())),
+                        _ => None,
+                    })
+                    .collect();
+                found.push(Model {
+                    name,
+                    at: assign.start(),
+                    columns,
+                    key: ComparableStmt::from(stmt),
+                });
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn assigned_name(stmt: &Stmt) -> Option<&str> {
+    let target = match stmt {
+        Stmt::Assign(assign) => assign.targets.first()?,
+        Stmt::AnnAssign(assign) => assign.target.as_ref(),
+        _ => return None,
+    };
+    match target {
+        Expr::Name(name) => Some(name.id.as_str()),
+        _ => None,
+    }
+}
+
+/// The environment variables a module reads, with where: `os.environ["X"]`,
+/// `os.environ.get("X")`, `os.getenv("X")`, `environ.get("X")`, the fields
+/// of a pydantic `BaseSettings` (with a literal `env_prefix`), and
+/// `app.config.from_prefixed_env()` (as `FLASK_*`, or its prefix).
+pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Reads(Vec<(String, TextSize)>);
+    fn is_environ(expr: &Expr) -> bool {
+        name_of(expr) == Some("environ")
+    }
+    impl<'a> Visitor<'a> for Reads {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::Subscript(subscript) if is_environ(&subscript.value) => {
+                    if let Some(name) = string(&subscript.slice) {
+                        self.0.push((name, subscript.start()));
+                    }
+                }
+                Expr::Call(call) => {
+                    let reads = match call.func.as_ref() {
+                        Expr::Attribute(attribute) => {
+                            (attribute.attr.as_str() == "get" && is_environ(&attribute.value))
+                                || (attribute.attr.as_str() == "getenv"
+                                    && name_of(&attribute.value) == Some("os"))
+                        }
+                        Expr::Name(name) => name.id.as_str() == "getenv",
+                        _ => false,
+                    };
+                    if reads && let Some(name) = call.arguments.args.first().and_then(string) {
+                        self.0.push((name, call.start()));
+                    }
+                    if let Expr::Attribute(attribute) = call.func.as_ref()
+                        && attribute.attr.as_str() == "from_prefixed_env"
+                    {
+                        let prefix = call
+                            .arguments
+                            .args
+                            .first()
+                            .and_then(string)
+                            .unwrap_or_else(|| "FLASK".to_owned());
+                        self.0.push((format!("{prefix}_*"), call.start()));
+                    }
+                }
+                _ => {}
+            }
+            visitor::walk_expr(self, expr);
+        }
+
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::ClassDef(class) = stmt
+                && class
+                    .bases()
+                    .iter()
+                    .any(|base| name_of(base) == Some("BaseSettings"))
+            {
+                let prefix = env_prefix(class);
+                for field in &class.body {
+                    if let Stmt::AnnAssign(assign) = field
+                        && let Expr::Name(name) = assign.target.as_ref()
+                        && name.id.as_str() != "model_config"
+                    {
+                        self.0.push((
+                            format!("{prefix}{}", name.id).to_uppercase(),
+                            assign.start(),
+                        ));
+                    }
+                }
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+    let mut reads = Reads(Vec::new());
+    reads.visit_body(file.suite());
+    reads.0
+}
+
+/// `model_config = SettingsConfigDict(env_prefix="APP_")` or an inner
+/// `class Config: env_prefix = "APP_"`.
+fn env_prefix(class: &StmtClassDef) -> String {
+    for stmt in &class.body {
+        match stmt {
+            Stmt::Assign(assign) if assigned_name(stmt) == Some("model_config") => {
+                if let Expr::Call(call) = assign.value.as_ref()
+                    && let Some(prefix) = call
+                        .arguments
+                        .find_keyword("env_prefix")
+                        .and_then(|keyword| string(&keyword.value))
+                {
+                    return prefix;
+                }
+            }
+            Stmt::ClassDef(inner) if inner.name.as_str() == "Config" => {
+                for stmt in &inner.body {
+                    if let Stmt::Assign(assign) = stmt
+                        && assigned_name(stmt) == Some("env_prefix")
+                        && let Some(prefix) = string(&assign.value)
+                    {
+                        return prefix;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    String::new()
+}
+
+/// The modules a file imports: `import a.b` gives `a.b`; `from a.b import
+/// c` gives `a.b` and `a.b.c`.
+pub fn imports(file: &PythonFile) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack: Vec<&[Stmt]> = vec![file.suite()];
+    while let Some(body) = stack.pop() {
+        for stmt in body {
+            match stmt {
+                Stmt::Import(import) => {
+                    found.extend(import.names.iter().map(|alias| alias.name.to_string()))
+                }
+                Stmt::ImportFrom(import) => {
+                    let module = import
+                        .module
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    found.push(module.clone());
+                    found.extend(
+                        import
+                            .names
+                            .iter()
+                            .map(|alias| format!("{module}.{}", alias.name)),
+                    );
+                }
+                Stmt::FunctionDef(function) => stack.push(&function.body),
+                Stmt::ClassDef(class) => stack.push(&class.body),
+                Stmt::If(node) => stack.push(&node.body),
+                Stmt::Try(node) => stack.push(&node.body),
+                _ => {}
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,161 @@
+//! `api-docs`: endpoints added, removed or changed come with API docs.
+
+use crate::checks::change::{ChangeCheck, Context, analysis};
+use crate::checks::native::{Meta, declare_check};
+use crate::config::FilterMode;
+use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
+use crate::python;
+
+declare_check! {
+    /// ## What it does
+    /// Finds the HTTP endpoints of both versions of each changed module:
+    /// Flask `@app.route`, `@<blueprint>.route`, `@bp.get/post/put/patch/delete`,
+    /// `add_url_rule` (with `MethodView` classes), and FastAPI
+    /// `@app.<method>` / `@router.<method>`, with the blueprint's
+    /// `url_prefix` or the router's `prefix` when they are set in the same
+    /// module. An endpoint added, removed, or changed (path, method, or the
+    /// handler's signature) requires the API docs to be updated: a changed
+    /// file matching `api_docs` (default `docs/api/**`, `docs/**/api*.md`,
+    /// `API.md`, `openapi.{json,yaml,yml}`), in which every added or changed
+    /// path appears. A FastAPI handler with a docstring or a `summary=` /
+    /// `description=` counts as documented (FastAPI publishes it).
+    ///
+    /// ## Why it matters
+    /// An endpoint's clients read the docs, not the code; an undocumented
+    /// endpoint does not exist for them, and a changed one breaks them.
+    ///
+    /// ## Example
+    /// ```python
+    /// @uploads.delete("/<int:upload_id>")      # new: docs/api/uploads.md must describe it
+    /// def delete_upload(upload_id: int): ...
+    /// ```
+    ///
+    /// ## How to fix
+    /// Describe the endpoint (path, method, request, responses) in the API
+    /// docs, or regenerate `openapi.json`.
+    ///
+    /// ## How to suppress
+    /// `api_docs = [...]` for where your API docs live, or
+    /// `enabled = false` in `[checks.api-docs]`.
+    pub struct ApiDocs;
+    id: "api-docs",
+    title: "API docs follow endpoint changes",
+    item: Item::DocsApi,
+    skips_tests: false,
+    filter: FilterMode::All,
+}
+
+impl ChangeCheck for ApiDocs {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn run(&self, context: &Context<'_>) -> Outcome {
+        if context.change().is_none() {
+            return context.without_change();
+        }
+        let docs = &context.settings.docs.api;
+        let changed_docs: Vec<String> = context
+            .changed_files()
+            .iter()
+            .filter(|file| docs.is_match(&file.path))
+            .filter_map(|file| context.head_text(&file.path))
+            .collect();
+        let mut findings = Vec::new();
+        let mut touched = 0;
+        for versions in context.python {
+            if python::is_test_file(&versions.file.path) {
+                continue;
+            }
+            let before = versions
+                .base
+                .as_ref()
+                .map(analysis::endpoints)
+                .unwrap_or_default();
+            let after = versions
+                .head
+                .as_ref()
+                .map(analysis::endpoints)
+                .unwrap_or_default();
+            for endpoint in &after {
+                let old = before.iter().find(|old| old.key() == endpoint.key());
+                let what = match old {
+                    None => "added",
+                    Some(old) if old.signature != endpoint.signature => "changed",
+                    Some(_) => continue,
+                };
+                touched += 1;
+                if endpoint.self_documented {
+                    continue;
+                }
+                let in_docs = changed_docs.iter().any(|text| {
+                    text.contains(&endpoint.path)
+                        || text.contains(&flask_to_openapi(&endpoint.path))
+                });
+                if !in_docs {
+                    let head = versions
+                        .head
+                        .as_ref()
+                        .expect("endpoints come from the head version");
+                    let (line, column) = head.line_column(endpoint.at);
+                    findings.push(
+                        Finding::new(
+                            "undocumented-endpoint",
+                            Location::at(versions.file.path.clone(), line, Some(column)),
+                            format!(
+                                "endpoint `{} {}` was {what} but the API docs do not describe it",
+                                endpoint.method, endpoint.path
+                            ),
+                        )
+                        .with_fix(
+                            "describe it in the API docs (docs/api/, API.md or openapi.json)",
+                        ),
+                    );
+                }
+            }
+            for endpoint in before
+                .iter()
+                .filter(|old| !after.iter().any(|new| new.key() == old.key()))
+            {
+                touched += 1;
+                if changed_docs.is_empty() {
+                    findings.push(
+                        Finding::new(
+                            "removed-endpoint-not-documented",
+                            Location::file(versions.file.path.clone()),
+                            format!(
+                                "endpoint `{} {}` was removed but the API docs were not updated",
+                                endpoint.method, endpoint.path
+                            ),
+                        )
+                        .with_fix("remove it from the API docs and say what replaces it"),
+                    );
+                }
+            }
+        }
+        let summary = (touched == 0).then(|| "no endpoint changed".to_owned());
+        Outcome::Ran(Ran {
+            findings,
+            summary,
+            ..Ran::default()
+        })
+    }
+}
+
+/// Flask's `/uploads/<int:upload_id>` as OpenAPI writes it: `/uploads/{upload_id}`.
+fn flask_to_openapi(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
+        let inner = &rest[start + 1..start + end];
+        let name = inner.rsplit(':').next().unwrap_or(inner);
+        out.push_str(&format!("{{{name}}}"));
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,161 @@
+//! `migration-docs`: a schema change comes with an Alembic revision and
+//! with migration instructions.
+
+use crate::checks::change::{ChangeCheck, Context, TaskFile, analysis};
+use crate::checks::native::{Meta, declare_check};
+use crate::config::FilterMode;
+use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
+use crate::git::FileStatus;
+use crate::python;
+use crate::task;
+
+declare_check! {
+    /// ## What it does
+    /// A schema change is a change to a SQLAlchemy model (a class deriving
+    /// from a declarative base such as `Base`, `db.Model` or
+    /// `DeclarativeBase`, or with a `__tablename__`: its columns via
+    /// `Column(...)`, `mapped_column(...)`, `Mapped[...]`, `relationship`,
+    /// `__table_args__`) or to a `Table(...)`, or a new Alembic revision
+    /// (a new `*/versions/*.py` with `revision =`). A model change without a
+    /// new revision fails (rule `missing-migration`). Any schema change needs
+    /// migration instructions (rule `migration-not-documented`): a changed
+    /// file matching `migration_docs` (default `docs/migrations/**`,
+    /// `MIGRATIONS.md`, `UPGRADING.md`, `CHANGELOG.md`), or a non-empty
+    /// `## Migration` section in the task file.
+    ///
+    /// ## Why it matters
+    /// The code and the database must move together, and whoever deploys
+    /// needs to know how: run the upgrade first, backfill, expect a lock.
+    ///
+    /// ## Example
+    /// ```python
+    /// class Upload(Base):
+    ///     checksum: Mapped[str] = mapped_column(String(64))   # new column: revision + docs
+    /// ```
+    ///
+    /// ## How to fix
+    /// `alembic revision --autogenerate -m "..."`, review it, and write the
+    /// steps in the migration docs or the task's `## Migration` section.
+    ///
+    /// ## How to suppress
+    /// `migration_docs = [...]` for where your instructions live, or
+    /// `enabled = false` in `[checks.migration-docs]`.
+    pub struct MigrationDocs;
+    id: "migration-docs",
+    title: "migrations documented",
+    item: Item::DocsMigrations,
+    skips_tests: false,
+    filter: FilterMode::All,
+}
+
+fn is_revision(path: &str, text: &str) -> bool {
+    (path.contains("/versions/") || path.starts_with("versions/"))
+        && path.ends_with(".py")
+        && text
+            .lines()
+            .any(|line| line.trim_start().starts_with("revision"))
+}
+
+impl ChangeCheck for MigrationDocs {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn run(&self, context: &Context<'_>) -> Outcome {
+        let Some(change) = context.change() else {
+            return context.without_change();
+        };
+        let revisions: Vec<&str> = change
+            .files
+            .iter()
+            .filter(|file| file.status == FileStatus::Added)
+            .filter(|file| {
+                context
+                    .head_text(&file.path)
+                    .is_some_and(|text| is_revision(&file.path, &text))
+            })
+            .map(|file| file.path.as_str())
+            .collect();
+        let mut models: Vec<(Location, String)> = Vec::new();
+        for versions in context.python {
+            if python::is_test_file(&versions.file.path)
+                || revisions.contains(&versions.file.path.as_str())
+            {
+                continue;
+            }
+            let before = versions
+                .base
+                .as_ref()
+                .map(analysis::models)
+                .unwrap_or_default();
+            let after = versions
+                .head
+                .as_ref()
+                .map(analysis::models)
+                .unwrap_or_default();
+            for model in &after {
+                let changed = before
+                    .iter()
+                    .find(|old| old.name == model.name)
+                    .is_none_or(|old| old.key != model.key);
+                if changed && let Some(head) = &versions.head {
+                    let (line, column) = head.line_column(model.at);
+                    models.push((
+                        Location::at(versions.file.path.clone(), line, Some(column)),
+                        model.name.clone(),
+                    ));
+                }
+            }
+            for model in before
+                .iter()
+                .filter(|old| !after.iter().any(|new| new.name == old.name))
+            {
+                models.push((
+                    Location::file(versions.file.path.clone()),
+                    model.name.clone(),
+                ));
+            }
+        }
+        if models.is_empty() && revisions.is_empty() {
+            return Outcome::Ran(Ran {
+                summary: Some("no schema change".to_owned()),
+                ..Ran::default()
+            });
+        }
+        let mut findings = Vec::new();
+        if revisions.is_empty() {
+            for (location, name) in &models {
+                findings.push(
+                    Finding::new(
+                        "missing-migration",
+                        location.clone(),
+                        format!("model `{name}` changed but no migration was added"),
+                    )
+                    .with_fix(
+                        "add an Alembic revision: `alembic revision --autogenerate -m \"...\"`",
+                    ),
+                );
+            }
+        }
+        let documented_in_task = match context.task {
+            TaskFile::Found { task, .. } => task
+                .section_text("migration")
+                .is_some_and(|text| !text.trim().is_empty() && !task::says_none(&text)),
+            TaskFile::Missing { .. } => false,
+        };
+        let documented = documented_in_task
+            || context.changed(|path| context.settings.docs.migrations.is_match(path));
+        if !documented {
+            let location = revisions
+                .first()
+                .map(|path| Location::file(*path))
+                .or_else(|| models.first().map(|(location, _)| location.clone()))
+                .unwrap_or_default();
+            findings.push(
+                Finding::new("migration-not-documented", location, "the schema changed but no migration instructions were written")
+                    .with_fix("describe the upgrade in MIGRATIONS.md, docs/migrations/, CHANGELOG.md, or `## Migration` in the task file"),
+            );
+        }
+        Outcome::Ran(Ran::findings(findings))
+    }
+}

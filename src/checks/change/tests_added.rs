@@ -1,0 +1,232 @@
+//! `tests-added`: changed code comes with changed tests, and they pass.
+
+use std::collections::BTreeMap;
+
+use ruff_python_ast::comparable::ComparableStmt;
+use ruff_text_size::Ranged;
+
+use crate::checks::change::analysis::{self, Function};
+use crate::checks::change::{ChangeCheck, Context, Versions};
+use crate::checks::native::{Meta, declare_check};
+use crate::config::FilterMode;
+use crate::diagnostic::{Facts, Finding, Item, Location, Outcome, Ran, Severity, TestOutcome};
+use crate::python::{self, PythonFile};
+
+declare_check! {
+    /// ## What it does
+    /// When the change adds or modifies non-test Python code (a function,
+    /// method, class or module body; comments and formatting do not count),
+    /// it must add or modify at least one test function (`test_*` in a test
+    /// file, also in a `Test*` class). Each added or changed test must have
+    /// run and passed in this run's pytest results (matched by node id;
+    /// every case of a parametrized test). It warns when a changed source
+    /// module is imported by none of the test files the change touched.
+    /// The Output Report lists the tests added with their results.
+    ///
+    /// ## Why it matters
+    /// Untested changes are where regressions come from, and a test that
+    /// was written but never run proves nothing.
+    ///
+    /// ## Example
+    /// ```text
+    /// app/storage.py:12:5 no-tests `Storage.put` changed but no test was added or changed
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add or extend a test for the changed behaviour and make it pass.
+    ///
+    /// ## How to suppress
+    /// `exclude` globs in `[checks.tests-added]` for code that is tested
+    /// elsewhere, or `enabled = false`.
+    pub struct TestsAdded;
+    id: "tests-added",
+    title: "tests added and passing",
+    item: Item::CodeTestsAdded,
+    skips_tests: false,
+    filter: FilterMode::All,
+}
+
+/// The functions of a file by qualified name.
+fn by_name(file: Option<&PythonFile>) -> BTreeMap<String, Function<'_>> {
+    file.map(analysis::functions)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|function| (function.qualname.clone(), function))
+        .collect()
+}
+
+/// Functions added or changed (not only in comments or formatting).
+fn changed_functions<'a>(versions: &'a Versions) -> Vec<Function<'a>> {
+    let before = by_name(versions.base.as_ref());
+    by_name(versions.head.as_ref())
+        .into_values()
+        .filter(|function| {
+            before
+                .get(&function.qualname)
+                .is_none_or(|old| old.key() != function.key())
+        })
+        .collect()
+}
+
+fn code_changed(versions: &Versions) -> bool {
+    let Some(head) = &versions.head else {
+        return false;
+    };
+    versions
+        .base
+        .as_ref()
+        .is_none_or(|base| statements(base) != statements(head))
+        && !head.suite().is_empty()
+}
+
+/// A module's statements, compared without comments and formatting.
+fn statements(file: &PythonFile) -> Vec<ComparableStmt<'_>> {
+    file.suite().iter().map(ComparableStmt::from).collect()
+}
+
+impl ChangeCheck for TestsAdded {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn run(&self, context: &Context<'_>) -> Outcome {
+        if context.change().is_none() {
+            return context.without_change();
+        }
+        let options = context.settings.check(Self::META.id);
+        let (tests, sources): (Vec<&Versions>, Vec<&Versions>) = context
+            .python
+            .iter()
+            .partition(|versions| python::is_test_file(&versions.file.path));
+        let sources: Vec<&Versions> = sources
+            .into_iter()
+            .filter(|versions| !options.is_excluded(&versions.file.path) && code_changed(versions))
+            .collect();
+
+        let mut added: Vec<(String, Location)> = Vec::new();
+        for versions in &tests {
+            let Some(head) = &versions.head else { continue };
+            for function in changed_functions(versions) {
+                let parts: Vec<&str> = function.qualname.split('.').collect();
+                let is_test = match parts.as_slice() {
+                    [name] => name.starts_with("test"),
+                    [class, name] => class.starts_with("Test") && name.starts_with("test"),
+                    _ => false,
+                };
+                if is_test {
+                    let (line, column) = head.line_column(head.def_keyword(function.node));
+                    let node_id = format!("{}::{}", versions.file.path, parts.join("::"));
+                    added.push((
+                        node_id,
+                        Location::at(versions.file.path.clone(), line, Some(column)),
+                    ));
+                }
+            }
+        }
+        let mut findings = Vec::new();
+        if let (Some(first), true) = (sources.first(), added.is_empty()) {
+            let head = first
+                .head
+                .as_ref()
+                .expect("changed code has a head version");
+            let changed = changed_functions(first);
+            let (location, what) = match changed.first() {
+                Some(function) => {
+                    let (line, column) = head.line_column(function.node.start());
+                    (
+                        Location::at(first.file.path.clone(), line, Some(column)),
+                        format!("`{}`", function.qualname),
+                    )
+                }
+                None => (
+                    Location::file(first.file.path.clone()),
+                    format!("`{}`", first.file.path),
+                ),
+            };
+            let more = sources.len() - 1;
+            let also = if more > 0 {
+                format!(" (and {more} more changed files)")
+            } else {
+                String::new()
+            };
+            findings.push(
+                Finding::new(
+                    "no-tests",
+                    location,
+                    format!("{what} changed but no test was added or changed{also}"),
+                )
+                .with_fix("add or extend a test (`test_*` in tests/) for the changed behaviour"),
+            );
+        }
+        let mut results = Vec::new();
+        for (node_id, location) in &added {
+            let outcome = context.test_outcome(node_id);
+            results.push((node_id.clone(), outcome));
+            let problem = match outcome {
+                Some(TestOutcome::Passed) => continue,
+                Some(TestOutcome::Failed | TestOutcome::Error) => (
+                    "test-failed",
+                    format!("new or changed test `{node_id}` failed"),
+                ),
+                Some(TestOutcome::Skipped) => (
+                    "test-skipped",
+                    format!("new or changed test `{node_id}` was skipped"),
+                ),
+                None if context.tests.is_none() => (
+                    "test-not-run",
+                    format!("new or changed test `{node_id}` did not run: pytest did not run"),
+                ),
+                None => (
+                    "test-not-run",
+                    format!("new or changed test `{node_id}` did not run"),
+                ),
+            };
+            findings.push(
+                Finding::new(problem.0, location.clone(), problem.1)
+                    .with_fix(format!("run `pytest {node_id}` and make it pass")),
+            );
+        }
+        // A changed module that no touched test imports is probably untested.
+        let imported: Vec<String> = tests
+            .iter()
+            .filter_map(|versions| versions.head.as_ref())
+            .flat_map(analysis::imports)
+            .collect();
+        if !added.is_empty() {
+            for versions in &sources {
+                let module = python::module_name(&versions.file.path);
+                let module = module.strip_prefix("src.").unwrap_or(&module).to_owned();
+                if !imported
+                    .iter()
+                    .any(|import| import == &module || import.starts_with(&format!("{module}.")))
+                {
+                    findings.push(
+                        Finding::new(
+                            "module-not-tested",
+                            Location::file(versions.file.path.clone()),
+                            format!("`{module}` changed but none of the changed tests imports it"),
+                        )
+                        .with_severity(Severity::Warning)
+                        .with_fix(format!("test `{module}` directly")),
+                    );
+                }
+            }
+        }
+        let summary = match (sources.is_empty(), added.len()) {
+            (true, 0) => Some("no code changed".to_owned()),
+            (_, count) if findings.is_empty() => Some(format!(
+                "{count} test{} added or changed, passing",
+                if count == 1 { "" } else { "s" }
+            )),
+            _ => None,
+        };
+        Outcome::Ran(Ran {
+            findings,
+            summary,
+            facts: Facts {
+                tests_added: results,
+                ..Facts::default()
+            },
+        })
+    }
+}
