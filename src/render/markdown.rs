@@ -100,6 +100,19 @@ fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .collect();
         writeln!(out, "Test files added or modified: {}.\n", list.join(", "))?;
     }
+    let added: Vec<&(String, Option<TestOutcome>)> = report
+        .checks
+        .iter()
+        .flat_map(|check| check.facts.tests_added.iter())
+        .collect();
+    if !added.is_empty() {
+        writeln!(out, "Tests added or changed by this change:\n")?;
+        for (node_id, outcome) in added {
+            let result = outcome.map_or("did not run", TestOutcome::as_str);
+            writeln!(out, "- `{}`: {result}", escape(node_id))?;
+        }
+        writeln!(out)?;
+    }
     for check in report.checks.iter().filter(|check| {
         !check.facts.tests.is_empty() || check.item == crate::diagnostic::Item::CodeSuite
     }) {

@@ -277,7 +277,11 @@ pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
                     method: method.to_uppercase(),
                     path: join(&prefix, &path),
                     handler: function.qualname.clone(),
-                    signature: file.text(function.node.parameters.range()).to_owned(),
+                    // Compared without layout: `x:int` and `x: int` are one signature.
+                    signature: file
+                        .text(function.node.parameters.range())
+                        .split_whitespace()
+                        .collect(),
                     framework,
                     self_documented,
                     at: file.def_keyword(function.node),
