@@ -452,14 +452,9 @@ fn assert_nothing_triggered(project: &Project) {
 fn rename_only_change_triggers_nothing() {
     let project = service();
     project.git(&["mv", "app/calc.py", "app/arith.py"]);
-    project.write(
-        "tests/test_calc.py",
-        &common::TEST_CALC.replace("app.calc", "app.arith"),
-    );
+    project.write("tests/test_calc.py", &common::TEST_CALC.replace("app.calc", "app.arith"));
     project.write("TASK.md", "# Task\n\n## E2E scenarios\nNone\n");
-    let run = project.check(&["--only", CHANGE_CHECKS]);
-    assert!(run.findings("handoff-breaking").is_empty(), "{run}");
-    assert!(run.findings("tests-added").is_empty(), "{run}");
+    assert_nothing_triggered(&project);
 }
 
 #[test]
@@ -496,4 +491,45 @@ fn test_only_and_docs_only_changes_trigger_nothing() {
     );
     project.write("docs/guide.md", "# Guide\n\nHow to add numbers.\n");
     assert_nothing_triggered(&project);
+}
+
+#[test]
+fn output_report_for_a_worked_change() {
+    let project = service();
+    project.write(
+        "TASK.md",
+        "# Task: delete uploads\n\nStatus: in progress\n\n## Acceptance criteria\n\
+         - [x] `DELETE /uploads/<id>` returns 204 (tests: tests/test_routes.py::test_delete_returns_204)\n\n\
+         ## Decisions\nDeletion is immediate; the S3 object is removed by a lifecycle rule.\n\n\
+         ## E2E scenarios\n- upload: delete after upload\n\n## Breaking changes\nNone\n\n\
+         ## Concerns\nNo soft delete yet: a deleted upload cannot be restored.\n",
+    );
+    project.write(
+        "app/routes.py",
+        &format!(
+            "{FLASK_APP}\n\n@uploads.delete(\"/<int:upload_id>\")\ndef delete_upload(upload_id: int) -> tuple[str, int]:\n    return deleted()\n"
+        )
+        .replace("from flask import Blueprint\n", "from flask import Blueprint\n\nfrom app.status import deleted\n"),
+    );
+    project.write("app/status.py", "def deleted() -> tuple[str, int]:\n    \"\"\"The response to a successful DELETE.\"\"\"\n    return \"\", 204\n");
+    project.write(
+        "tests/test_routes.py",
+        "from app.status import deleted\n\n\ndef test_delete_returns_204() -> None:\n    assert deleted() == (\"\", 204)\n",
+    );
+    project.write(
+        "docs/api/uploads.md",
+        "# Uploads API\n\n## DELETE /uploads/{upload_id}\n\nDeletes an upload: 204.\n",
+    );
+    let report = project.out("report.md");
+    let checks = "acceptance-criteria,api-docs,comments,handoff-breaking,handoff-dependencies,handoff-e2e,migration-docs,readme,tests-added,pytest,print-calls,type-hints,hardcoded-secrets";
+    let run = project.check(&["--only", checks, "--report", report.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run}");
+    let text = std::fs::read_to_string(report).unwrap();
+    insta::with_settings!({filters => vec![
+        (r"\([0-9a-f]{10}, from", "(COMMIT, from"),
+        (r"\d+\.\d\ds \|", "[TIME] |"),
+        (r"\(\d+\.\ds\)", "([TIME])"),
+    ]}, {
+        insta::assert_snapshot!(text);
+    });
 }

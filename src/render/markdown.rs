@@ -146,7 +146,11 @@ fn docs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let docs: Vec<_> = report
         .changed_files()
         .iter()
-        .filter(|file| file.status != FileStatus::Deleted && is_doc(&file.path))
+        .filter(|file| {
+            file.status != FileStatus::Deleted
+                && is_doc(&file.path)
+                && file.path != report.task.path
+        })
         .collect();
     if docs.is_empty() {
         return match &report.scope {
@@ -166,11 +170,14 @@ fn docs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn concerns(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Any remaining concerns or risks\n")?;
-    writeln!(
-        out,
-        "Not provided by the author: {}\n",
-        missing_notes(report, "Concerns")
-    )?;
+    match note(report, "concerns") {
+        Some(text) => writeln!(out, "{text}\n")?,
+        None => writeln!(
+            out,
+            "Not provided by the author: {}\n",
+            missing_notes(report, "Concerns")
+        )?,
+    }
     let measured: Vec<String> = report
         .checks
         .iter()
