@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::checks::change::{self, ChangeCheck};
+use crate::checks::change;
 use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
 use crate::checks::external::{self, ToolSpec};
 use crate::checks::native::{self, Meta, NativeCheck};
@@ -163,81 +163,21 @@ pub async fn run(
         }
     }
     // The change checks read this run's test results, so they come last.
-    let change_checks: Vec<&'static dyn ChangeCheck> = change::ALL
-        .iter()
-        .copied()
-        .filter(|check| settings.runs(check.meta().id))
-        .collect();
-    let notes = {
-        let settings = settings.clone();
-        let scope = Arc::clone(&scope);
-        let tests: Option<Vec<TestCaseResult>> = reports
-            .iter()
-            .find(|report| {
-                report.id == "pytest"
-                    && report.status != Status::Error
-                    && report.status != Status::Skip
-            })
-            .map(|report| report.facts.tests.clone());
-        let progress = Arc::clone(&progress);
-        let done = tokio::task::spawn_blocking(move || {
-            let (task, python) = change::prepare(&settings, &scope);
-            let context = change::Context {
-                settings: &settings,
-                scope: &scope,
-                task: &task,
-                tests: tests.as_deref(),
-                python: &python,
-            };
-            let mut done = Vec::new();
-            for check in change_checks {
-                progress(Event::Started {
-                    id: check.meta().id.to_owned(),
-                });
-                let began = Instant::now();
-                let outcome = check.run(&context);
-                let report = check_report(
-                    Identity::native(check.meta()),
-                    settings.check(check.meta().id),
-                    outcome,
-                    began.elapsed(),
-                    &scope,
-                );
-                progress(Event::Finished {
-                    id: report.id.clone(),
-                    status: report.status,
-                    duration: report.duration,
-                });
-                done.push(report);
-            }
-            let notes = match &task {
-                change::TaskFile::Found { task, .. } => task
-                    .sections
-                    .iter()
-                    .map(|(heading, _, lines)| {
-                        (
-                            heading.clone(),
-                            lines
-                                .iter()
-                                .map(|line| line.text.clone())
-                                .collect::<Vec<_>>()
-                                .join("\n"),
-                        )
-                    })
-                    .collect(),
-                change::TaskFile::Missing { .. } => Vec::new(),
-            };
-            (done, notes)
-        });
-        match done.await {
-            Ok((done, notes)) => {
-                reports.extend(done);
-                notes
-            }
-            Err(error) => {
-                reports.push(panicked(&error.to_string()));
-                Vec::new()
-            }
+    let notes = match tokio::task::spawn_blocking({
+        let (settings, scope, progress) =
+            (settings.clone(), Arc::clone(&scope), Arc::clone(&progress));
+        let tests = tests_that_ran(&reports);
+        move || run_change_checks(&settings, &scope, tests.as_deref(), progress.as_ref())
+    })
+    .await
+    {
+        Ok((done, notes)) => {
+            reports.extend(done);
+            notes
+        }
+        Err(error) => {
+            reports.push(panicked(&error.to_string()));
+            Vec::new()
         }
     };
     reports.sort_by(|a, b| a.id.cmp(&b.id));
@@ -270,6 +210,79 @@ pub async fn run(
 fn interrupted() -> UsageError {
     crate::process::kill_all();
     UsageError::Interrupted
+}
+
+/// The tests this run's test runner reported, or `None` when none ran.
+fn tests_that_ran(reports: &[CheckReport]) -> Option<Vec<TestCaseResult>> {
+    let ran: Vec<&CheckReport> = reports
+        .iter()
+        .filter(|report| report.id == "pytest" || !report.facts.tests.is_empty())
+        .filter(|report| !matches!(report.status, Status::Error | Status::Skip))
+        .collect();
+    (!ran.is_empty()).then(|| {
+        ran.iter()
+            .flat_map(|report| report.facts.tests.iter().cloned())
+            .collect()
+    })
+}
+
+/// Runs the selected change checks; returns their reports and the task
+/// file's sections for the Output Report.
+fn run_change_checks(
+    settings: &Settings,
+    scope: &Scope,
+    tests: Option<&[TestCaseResult]>,
+    progress: &Progress,
+) -> (Vec<CheckReport>, Vec<(String, String)>) {
+    let (task, python) = change::prepare(settings, scope);
+    let context = change::Context {
+        settings,
+        scope,
+        task: &task,
+        tests,
+        python: &python,
+    };
+    let mut done = Vec::new();
+    for check in change::ALL
+        .iter()
+        .filter(|check| settings.runs(check.meta().id))
+    {
+        let id = check.meta().id;
+        progress(Event::Started { id: id.to_owned() });
+        let began = Instant::now();
+        let outcome = check.run(&context);
+        let report = check_report(
+            Identity::native(check.meta()),
+            settings.check(id),
+            outcome,
+            began.elapsed(),
+            scope,
+        );
+        progress(Event::Finished {
+            id: report.id.clone(),
+            status: report.status,
+            duration: report.duration,
+        });
+        done.push(report);
+    }
+    let notes = match &task {
+        change::TaskFile::Found { task, .. } => task
+            .sections
+            .iter()
+            .map(|(heading, _, lines)| {
+                (
+                    heading.clone(),
+                    lines
+                        .iter()
+                        .map(|line| line.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })
+            .collect(),
+        change::TaskFile::Missing { .. } => Vec::new(),
+    };
+    (done, notes)
 }
 
 /// Finds every tool, then builds the managed environment once for those

@@ -452,7 +452,10 @@ fn assert_nothing_triggered(project: &Project) {
 fn rename_only_change_triggers_nothing() {
     let project = service();
     project.git(&["mv", "app/calc.py", "app/arith.py"]);
-    project.write("tests/test_calc.py", &common::TEST_CALC.replace("app.calc", "app.arith"));
+    project.write(
+        "tests/test_calc.py",
+        &common::TEST_CALC.replace("app.calc", "app.arith"),
+    );
     project.write("TASK.md", "# Task\n\n## E2E scenarios\nNone\n");
     assert_nothing_triggered(&project);
 }
