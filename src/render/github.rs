@@ -126,6 +126,19 @@ mod tests {
     use crate::diagnostic::Location;
     use crate::render::sample::sample_report;
 
+    /// The sample report with `count` copies of ruff's first finding.
+    fn with_ruff_findings(count: usize) -> Report {
+        let mut report = sample_report();
+        let ruff = report
+            .checks
+            .iter_mut()
+            .find(|check| check.id == "ruff")
+            .unwrap();
+        let finding = ruff.findings[0].clone();
+        ruff.findings = vec![finding; count];
+        report
+    }
+
     #[test]
     fn escapes_data_and_properties() {
         let mut report = sample_report();
@@ -143,14 +156,7 @@ mod tests {
 
     #[test]
     fn budget_is_ten_per_kind_with_a_notice() {
-        let mut report = sample_report();
-        let ruff = report
-            .checks
-            .iter_mut()
-            .find(|check| check.id == "ruff")
-            .unwrap();
-        let finding = ruff.findings[0].clone();
-        ruff.findings = vec![finding; 15];
+        let report = with_ruff_findings(15);
         let mut out = Vec::new();
         annotations(&report, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -165,14 +171,7 @@ mod tests {
 
     #[test]
     fn summary_is_cut_at_one_mebibyte() {
-        let mut report = sample_report();
-        let ruff = report
-            .checks
-            .iter_mut()
-            .find(|check| check.id == "ruff")
-            .unwrap();
-        let finding = ruff.findings[0].clone();
-        ruff.findings = vec![finding; 40_000];
+        let report = with_ruff_findings(40_000);
         let text = summary(&report);
         assert!(text.len() <= SUMMARY_LIMIT);
         assert!(text.ends_with("has everything.\n"));

@@ -26,14 +26,7 @@ impl Function<'_> {
     /// The parameters a caller must pass (no default, not `self`/`cls`,
     /// not `*args`/`**kwargs`).
     pub fn required(&self) -> Vec<String> {
-        let parameters = &self.node.parameters;
-        let skip = usize::from(self.in_class && !is_static(self.node));
-        parameters
-            .posonlyargs
-            .iter()
-            .chain(&parameters.args)
-            .skip(skip)
-            .chain(&parameters.kwonlyargs)
+        self.callable_parameters()
             .filter(|parameter| parameter.default.is_none())
             .map(|parameter| parameter.parameter.name.to_string())
             .collect()
@@ -41,6 +34,13 @@ impl Function<'_> {
 
     /// Every parameter name a caller may pass.
     pub fn accepted(&self) -> Vec<String> {
+        self.callable_parameters()
+            .map(|parameter| parameter.parameter.name.to_string())
+            .collect()
+    }
+
+    /// Positional and keyword parameters, without a method's `self`/`cls`.
+    fn callable_parameters(&self) -> impl Iterator<Item = &ruff_python_ast::ParameterWithDefault> {
         let parameters = &self.node.parameters;
         let skip = usize::from(self.in_class && !is_static(self.node));
         parameters
@@ -49,8 +49,6 @@ impl Function<'_> {
             .chain(&parameters.args)
             .skip(skip)
             .chain(&parameters.kwonlyargs)
-            .map(|parameter| parameter.parameter.name.to_string())
-            .collect()
     }
 
     /// Equal for two versions that differ only in comments and formatting.
