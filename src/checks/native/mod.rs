@@ -154,6 +154,17 @@ pub fn run(
         .iter()
         .zip(results)
         .map(|(check, (findings, duration, files))| {
+            if files == 0 {
+                let reason = match scope {
+                    Scope::Change(_) => "no file it reads changed",
+                    Scope::All | Scope::Broken(_) => "no file to check",
+                };
+                return NativeResult {
+                    meta: check.meta(),
+                    outcome: Outcome::Skipped(reason.to_owned()),
+                    duration,
+                };
+            }
             let facts = Facts {
                 files_checked: Some(files),
                 ..Facts::default()
