@@ -243,6 +243,11 @@ fn changed_code_needs_a_passing_test() {
     project.write("tests/test_more.py", "from app.calc import add\n\n\ndef test_add_commutes() -> None:\n    assert add(1, 2) == add(2, 1)\n");
     let run = only(&project, "tests-added,pytest");
     assert_eq!(run.item("code.tests-added")["status"], "pass", "{run}");
+    let added = &run.json()["report"]["tests_added"];
+    assert_eq!(
+        added,
+        &serde_json::json!([{"node_id": "tests/test_more.py::test_add_commutes", "outcome": "passed"}])
+    );
     let report = project.out("report.md");
     project.check(&[
         "--only",

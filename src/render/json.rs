@@ -73,6 +73,14 @@ struct FindingJson<'a> {
 struct ReportJson<'a> {
     files: Vec<FileJson<'a>>,
     tests: Vec<TestJson<'a>>,
+    tests_added: Vec<AddedTestJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct AddedTestJson<'a> {
+    node_id: &'a str,
+    /// `null` when it did not run.
+    outcome: Option<TestOutcome>,
 }
 
 #[derive(Serialize)]
@@ -184,6 +192,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     line: test.line,
                     duration_ms: test.duration.as_millis(),
                     message: test.message.as_deref(),
+                })
+                .collect(),
+            tests_added: report
+                .checks
+                .iter()
+                .flat_map(|check| check.facts.tests_added.iter())
+                .map(|(node_id, outcome)| AddedTestJson {
+                    node_id,
+                    outcome: *outcome,
                 })
                 .collect(),
         },
