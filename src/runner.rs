@@ -1,7 +1,9 @@
 //! Runs the selected checks and returns a `Report`. Command checks run
-//! concurrently as child processes, bounded by `--jobs`; the findings are
-//! filtered against the change and sorted. The runner reports progress as
-//! events and never formats anything.
+//! concurrently as child processes, bounded by `--jobs`, while the native
+//! checks scan the files on the blocking pool; the change checks run last,
+//! because they read the test results. Findings are filtered against the
+//! change and sorted. The runner reports progress as events and never
+//! formats anything.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,7 +1,9 @@
-//! The check interface and the registry. A check turns the project and the
-//! change into an `Outcome`; it never prints. Native checks run in-process
-//! on the shared parsed files; command checks (`external`) are tools declared
-//! as data in `checks/*.toml`. No check logic lives here.
+//! The registry. A check turns the project and the change into an
+//! `Outcome`; it never prints. Three kinds: command checks (`external`) are
+//! tools declared as data in `checks/*.toml`; native checks (`native`) run
+//! in-process on each file of the shared parse; change checks (`change`)
+//! compare both versions of the change and read the task file. No check
+//! logic lives here.
 
 pub mod change;
 pub mod external;
