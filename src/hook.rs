@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::diagnostic::{Item, Severity, Status};
+use crate::diagnostic::{Item, Status};
 use crate::render::finding_line;
 use crate::report::{Report, Verdict};
 
@@ -80,13 +80,7 @@ pub fn decide(report: &Report, block_on: &[Item], report_path: Option<&str>) -> 
     for item in blocking {
         lines.push(format!("- {} ({})", item.item.title(), item.item.id()));
         let findings: Vec<String> = report
-            .checks_of(item.item)
-            .flat_map(|check| {
-                check
-                    .findings
-                    .iter()
-                    .filter(|finding| finding.severity == Severity::Error)
-            })
+            .error_findings(item.item)
             .map(|finding| format!("    {}", finding_line(finding)))
             .collect();
         let shown = findings.len().min(PER_ITEM);

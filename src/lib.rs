@@ -164,7 +164,12 @@ fn gate(args: &CheckArgs, hook: bool) -> anyhow::Result<(Report, Settings)> {
     let root = project_root(&args.path)?;
     let (options, source) = config::load(&root)?;
     let mut settings = Settings::resolve(root, options, source, args)?;
-    settings.repo_prefix = repo_prefix(&settings.root);
+    let repository = git::toplevel(&settings.root);
+    if let Ok(Some(top)) = &repository {
+        let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.clone());
+        settings.repo_prefix = repo_prefix(&settings.root, &top);
+        settings.repository = Some(top);
+    }
     if hook {
         match settings.hook.pytest.unwrap_or_default() {
             config::HookPytest::All => {}
@@ -176,7 +181,7 @@ fn gate(args: &CheckArgs, hook: bool) -> anyhow::Result<(Report, Settings)> {
     let scope = if settings.all {
         Scope::All
     } else {
-        match git::toplevel(&settings.root) {
+        match repository {
             Err(git::GitMissing) => return Err(UsageError::GitMissing.into()),
             Ok(None) => {
                 return Err(UsageError::NotARepository {
@@ -263,7 +268,7 @@ fn run_hook(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<
             return Ok(ExitStatus::NotDone);
         }
     };
-    let report_path = hook_report_path(&settings.root);
+    let report_path = hook_report_path(settings.repository.as_deref());
     let write = || -> io::Result<()> {
         let mut file = BufWriter::new(File::create(&report_path)?);
         render::markdown::render(&report, &mut file)?;
@@ -292,9 +297,11 @@ fn run_hook(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<
 
 /// Where the hook writes the full report: inside `.git`, so it is never
 /// part of the change; elsewhere the temp directory.
-fn hook_report_path(root: &Path) -> PathBuf {
-    let top = git::toplevel(root).ok().flatten();
-    match top.map(|top| top.join(".git")).filter(|git| git.is_dir()) {
+fn hook_report_path(repository: Option<&Path>) -> PathBuf {
+    match repository
+        .map(|top| top.join(".git"))
+        .filter(|git| git.is_dir())
+    {
         Some(git) => git.join("dod-report.md"),
         None => std::env::temp_dir().join("dod-report.md"),
     }
@@ -345,12 +352,8 @@ fn github_outputs(report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()>
 }
 
 /// The project root relative to its repository's root, with a trailing `/`.
-fn repo_prefix(root: &Path) -> String {
-    let Ok(Some(top)) = git::toplevel(root) else {
-        return String::new();
-    };
-    let top = std::fs::canonicalize(&top).unwrap_or(top);
-    match root.strip_prefix(&top) {
+fn repo_prefix(root: &Path, top: &Path) -> String {
+    match root.strip_prefix(top) {
         Ok(relative) if !relative.as_os_str().is_empty() => {
             format!("{}/", relative.to_string_lossy())
         }

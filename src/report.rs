@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::checks::Kind;
 use crate::config::FilterMode;
-use crate::diagnostic::{Facts, Finding, Item, Status, TestCaseResult};
+use crate::diagnostic::{Facts, Finding, Item, Severity, Status, TestCaseResult};
 use crate::git::{Base, ChangedFile};
 
 /// What the run was measured against.
@@ -110,6 +110,16 @@ impl Report {
 
     pub fn checks_of(&self, item: Item) -> impl Iterator<Item = &CheckReport> {
         self.checks.iter().filter(move |check| check.item == item)
+    }
+
+    /// The blocking (error) findings of the checks that serve an item.
+    pub fn error_findings(&self, item: Item) -> impl Iterator<Item = &Finding> {
+        self.checks_of(item).flat_map(|check| {
+            check
+                .findings
+                .iter()
+                .filter(|finding| finding.severity == Severity::Error)
+        })
     }
 
     /// Every test that ran, from every check that ran tests.

@@ -123,6 +123,8 @@ impl Selection {
 pub struct Settings {
     /// The project root, absolute.
     pub root: PathBuf,
+    /// The git repository that holds the project, if any.
+    pub repository: Option<PathBuf>,
     /// The project root relative to its repository's root, with a trailing
     /// `/` (empty at the root or outside git): CI wants repository paths.
     pub repo_prefix: String,
@@ -312,6 +314,7 @@ impl Settings {
             commands,
             checks,
             root,
+            repository: None,
             repo_prefix: String::new(),
             source,
         })

@@ -29,16 +29,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn items_suite(report: &Report) -> TestSuite {
     let mut suite = TestSuite::new("dod");
     for item in &report.items {
-        let findings: Vec<String> = report
-            .checks_of(item.item)
-            .flat_map(|check| {
-                check
-                    .findings
-                    .iter()
-                    .filter(|finding| finding.severity == Severity::Error)
-            })
-            .map(finding_line)
-            .collect();
+        let findings: Vec<String> = report.error_findings(item.item).map(finding_line).collect();
         let summaries: Vec<String> = report
             .checks_of(item.item)
             .map(|check| format!("{}: {}", check.id, first_line(&check.summary)))

@@ -108,12 +108,9 @@ pub fn run(
                 })
                 .collect();
         }
-        Scope::All => {
-            let in_git = matches!(crate::git::toplevel(&settings.root), Ok(Some(_)));
-            python::discover(&settings.root, in_git, |path| {
-                python::is_python(path) || checks.iter().any(|check| check.reads_text(path))
-            })
-        }
+        Scope::All => python::discover(&settings.root, settings.repository.is_some(), |path| {
+            python::is_python(path) || checks.iter().any(|check| check.reads_text(path))
+        }),
         // Diff mode reads only the files the change touched.
         Scope::Change(change) => change.present().map(|file| file.path.clone()).collect(),
     };
