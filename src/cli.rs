@@ -1,5 +1,5 @@
 //! The command line: clap derive types only. Turning them into settings is
-//! `config`'s job and running them is `lib.rs`'s.
+//! `config`'s job and running them is `commands`'.
 
 use std::path::PathBuf;
 
@@ -107,6 +107,18 @@ pub struct CheckArgs {
     /// Print only the verdict and the failing items.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// When to colour the output (`NO_COLOR` is honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +157,7 @@ impl CheckArgs {
             jobs: None,
             no_provision: false,
             quiet: true,
+            color: ColorChoice::Never,
         }
     }
 }

@@ -277,6 +277,41 @@ pub struct Facts {
     /// The tests the change added or modified, with this run's outcome
     /// (`None`: it did not run).
     pub tests_added: Vec<(String, Option<TestOutcome>)>,
+    /// A headline the summary states instead of a count of findings.
+    pub headline: Option<Headline>,
+}
+
+/// What a check's summary says when a count of findings is not the point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headline {
+    /// Acceptance criteria: how many of how many are met.
+    Criteria {
+        met: usize,
+        total: usize,
+    },
+    NoSchemaChange,
+    NoEndpointChanged,
+    /// The test runner collected no test.
+    NoTestsCollected,
+    /// The test run's counts.
+    Tests {
+        passed: usize,
+        failed: usize,
+        errors: usize,
+        skipped: usize,
+    },
+    /// No test runner ran, so the named tests' results are unknown.
+    TestsNotRun,
+    /// No library code changed.
+    NoCodeChanged,
+    /// Tests added or changed, all passing.
+    TestsAdded {
+        count: usize,
+    },
+    /// Tests added or changed; no test runner ran to say whether they pass.
+    TestsAddedNotRun {
+        count: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,16 +325,71 @@ pub struct ToolFact {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Ran(Ran),
-    Skipped(String),
-    Errored(String),
+    Skipped(SkipReason),
+    Errored(CheckError),
+}
+
+/// Why a check had nothing to judge. The renderers word it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `--all`: there is no change to compare.
+    WholeProject,
+    /// Diff mode: none of the files the check reads changed.
+    FilesUnchanged,
+    /// `--all`: the project has no file the check reads.
+    NothingToRead,
+    /// The check reads the task file and there is none.
+    TaskFileMissing { path: String },
+    /// The command takes the changed Python files and none changed.
+    PythonUnchanged,
+    /// The hook's fast profile runs the changed tests and none changed.
+    TestsUnchanged,
+}
+
+/// Why a check could not judge. Shown as `error`: never a pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// The change could not be worked out.
+    #[error("{0}")]
+    Change(crate::git::ChangeError),
+    /// dod itself crashed in the check (a bug in dod).
+    #[error(
+        "crashed inside dod{}: {message}; the other checks still ran; please report it",
+        path.as_ref().map(|path| format!(" on `{path}`")).unwrap_or_default()
+    )]
+    Crashed {
+        path: Option<String>,
+        message: String,
+    },
+    /// The tool could not be run or did not finish; the message says why
+    /// and how to fix it.
+    #[error("{0}")]
+    Tool(String),
+}
+
+impl CheckError {
+    /// The error for a caught panic.
+    pub fn crashed(path: Option<&str>, panic: &(dyn std::any::Any + Send)) -> CheckError {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        CheckError::Crashed {
+            path: path.map(str::to_owned),
+            message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ran {
     pub findings: Vec<Finding>,
-    /// A one-line summary when the check has a better one than a count.
-    pub summary: Option<String>,
+    /// What the check measured, for the summary and the report.
     pub facts: Facts,
+    /// Parts the check could not judge (a file it crashed on): the check is
+    /// `error`, and its findings elsewhere still stand.
+    pub errors: Vec<CheckError>,
 }
 
 impl Ran {

@@ -22,8 +22,42 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    #[error(
+        "invalid config in {source_name}, line {line}: `{key}` is not an option of check `{check}`; \
+         its options are: {accepted} (`dod explain {check}` documents them)"
+    )]
+    UnknownOption {
+        source_name: String,
+        line: usize,
+        check: String,
+        key: String,
+        accepted: String,
+    },
+    #[error("invalid config in {source_name}: `checks.{check}.{key}`: {message}")]
+    InvalidOption {
+        source_name: String,
+        check: String,
+        key: String,
+        message: String,
+    },
     #[error("unknown check `{id}`; `dod checks` lists the check ids")]
     UnknownCheck { id: String },
+    #[error(
+        "{only_and_skip} selects no check; `dod checks` lists the check ids",
+        only_and_skip = if skip.is_empty() {
+            format!("--only {}", only.join(","))
+        } else if only.is_empty() {
+            format!("--skip {}", skip.join(","))
+        } else {
+            format!("--only {} with --skip {}", only.join(","), skip.join(","))
+        }
+    )]
+    EmptySelection {
+        only: Vec<String>,
+        skip: Vec<String>,
+    },
+    #[error("`--jobs` must be at least 1")]
+    ZeroJobs,
 }
 
 #[derive(Debug, Error)]

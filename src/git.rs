@@ -44,6 +44,15 @@ pub struct Base {
     pub source: BaseSource,
 }
 
+impl Base {
+    /// No base: the change of a run that has none (`--all`).
+    pub const NONE: Base = Base {
+        reference: String::new(),
+        commit: String::new(),
+        source: BaseSource::Flag,
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FileStatus {
     Added,
@@ -83,7 +92,7 @@ impl LineSet {
             .sum()
     }
 
-    fn push(&mut self, range: RangeInclusive<u32>) {
+    pub fn push(&mut self, range: RangeInclusive<u32>) {
         self.0.push(range);
         self.0.sort_by_key(|range| *range.start());
     }
@@ -232,10 +241,70 @@ pub fn staged(root: &Path) -> Result<Change, ChangeError> {
     Ok(Change { base, files })
 }
 
-/// A file's text at a commit, by its project-relative path; `None` when it
-/// did not exist there.
-pub fn show(root: &Path, commit: &str, path: &str) -> Option<String> {
-    git(root, &["show", &format!("{commit}:./{path}")]).ok()
+/// The contents of files at a commit, by project-relative path, read by one
+/// `git cat-file --batch` process; a path missing at the commit is absent
+/// from the map. `repo_prefix` is the project root relative to the
+/// repository root (`services/api/`, or empty).
+pub fn contents_at(
+    root: &Path,
+    repo_prefix: &str,
+    commit: &str,
+    paths: &[&str],
+) -> Result<BTreeMap<String, Vec<u8>>, ChangeError> {
+    if paths.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut input = Vec::new();
+    for path in paths {
+        input.extend_from_slice(format!("{commit}:{repo_prefix}{path}\n").as_bytes());
+    }
+    let spec = ProcessSpec::new("git", root)
+        .args(["cat-file", "--batch"])
+        .stdin(input)
+        .output_cap(usize::MAX)
+        .timeout(Duration::from_secs(300));
+    let failed = |stderr: String| ChangeError::Git {
+        command: "git cat-file --batch".to_owned(),
+        stderr,
+    };
+    let output = process::run_blocking(&spec).map_err(|error| failed(error.to_string()))?;
+    if output.exit != Exit::Code(0) {
+        return Err(failed(output.stderr_text().trim().to_owned()));
+    }
+    parse_batch(&output.stdout, paths).map_err(failed)
+}
+
+/// Reads `git cat-file --batch` output: per request a header
+/// `<oid> <type> <size>` and the contents, or `<name> missing`.
+fn parse_batch(mut output: &[u8], paths: &[&str]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut found = BTreeMap::new();
+    for path in paths {
+        let end = output
+            .iter()
+            .position(|byte| *byte == b'\n')
+            .ok_or_else(|| format!("the output ended before `{path}`"))?;
+        let header = String::from_utf8_lossy(&output[..end]).into_owned();
+        output = &output[end + 1..];
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            continue;
+        }
+        let mut fields = header.split(' ');
+        let (Some(_), Some(kind), Some(size)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(format!("unexpected header `{header}` for `{path}`"));
+        };
+        let size: usize = size
+            .parse()
+            .map_err(|_| format!("unexpected header `{header}` for `{path}`"))?;
+        if output.len() < size + 1 {
+            return Err(format!("the output ended inside `{path}`"));
+        }
+        if kind == "blob" {
+            found.insert((*path).to_owned(), output[..size].to_vec());
+        }
+        output = &output[size + 1..];
+    }
+    Ok(found)
 }
 
 /// Git's empty tree: the base of a first commit.
@@ -544,6 +613,16 @@ mod tests {
                 (FileStatus::Added, None, "n.py".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn batch_output_gives_contents_and_skips_missing() {
+        let output = b"abc blob 3\nx=1\nnew.py missing\ndef blob 0\n\n";
+        let found = parse_batch(output, &["a.py", "new.py", "empty.py"]).unwrap();
+        assert_eq!(found["a.py"], b"x=1");
+        assert!(!found.contains_key("new.py"));
+        assert_eq!(found["empty.py"], b"");
+        assert!(parse_batch(b"abc blob 9\nshort\n", &["a.py"]).is_err());
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct ProcessSpec {
     pub timeout: Duration,
     /// Bytes kept of each of stdout and stderr; the rest is drained and dropped.
     pub output_cap: usize,
+    /// Written to the child's stdin, which is then closed; `None` gives it
+    /// no stdin at all.
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl ProcessSpec {
@@ -40,7 +43,18 @@ impl ProcessSpec {
             env: Vec::new(),
             timeout: Duration::from_secs(60),
             output_cap: 16 * 1024 * 1024,
+            stdin: None,
         }
+    }
+
+    pub fn output_cap(mut self, bytes: usize) -> ProcessSpec {
+        self.output_cap = bytes;
+        self
+    }
+
+    pub fn stdin(mut self, input: Vec<u8>) -> ProcessSpec {
+        self.stdin = Some(input);
+        self
     }
 
     pub fn args<I, S>(mut self, args: I) -> ProcessSpec
@@ -137,7 +151,11 @@ pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
     command
         .args(&spec.args)
         .current_dir(&spec.cwd)
-        .stdin(Stdio::null())
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -158,6 +176,14 @@ pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
     let group = child.id().and_then(|pid| i32::try_from(pid).ok());
     let _registration = group.map(GroupRegistration::new);
 
+    // The input is written while the output is read, so neither pipe can
+    // fill up and stall the other.
+    if let (Some(input), Some(mut pipe)) = (spec.stdin.clone(), child.stdin.take()) {
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt as _;
+            let _ = pipe.write_all(&input).await;
+        });
+    }
     let stdout = tokio::spawn(read_capped(child.stdout.take(), spec.output_cap));
     let stderr = tokio::spawn(read_capped(child.stderr.take(), spec.output_cap));
 

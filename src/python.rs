@@ -122,6 +122,16 @@ pub fn module_name(path: &str) -> String {
     stem.replace('/', ".")
 }
 
+/// A path made project-relative with `/` when it is under the root.
+pub fn relative_path(path: &Path, root: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let text = relative.to_string_lossy().replace('\\', "/");
+    match text.strip_prefix("./") {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
+}
+
 /// A test file: under `tests/` or `test/`, or named `test_*.py`,
 /// `*_test.py`, `conftest.py` or `tests.py`.
 pub fn is_test_file(path: &str) -> bool {
@@ -362,18 +372,24 @@ fn excluded(root: &Path, path: &str, venvs: &mut HashMap<PathBuf, bool>) -> bool
     false
 }
 
-/// Maps `f` over `items` on `threads` threads, keeping the order.
+/// A panic caught while mapping one item.
+pub type Panic = Box<dyn std::any::Any + Send>;
+
+/// Maps `f` over `items` on up to `threads` threads, in order. A panic
+/// inside `f` is caught for that item alone, so no other item's result is
+/// lost; an item whose worker died for any other reason is an `Err` too.
 pub fn par_map<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
+) -> Vec<Result<R, Panic>> {
+    let call = |item: &T| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item)));
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
-        return items.iter().map(f).collect();
+        return items.iter().map(call).collect();
     }
     let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+    let done: Vec<(usize, Result<R, Panic>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -381,7 +397,7 @@ pub fn par_map<T: Sync, R: Send>(
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(index) else { break };
-                        done.push((index, f(item)));
+                        done.push((index, call(item)));
                     }
                     done
                 })
@@ -392,8 +408,14 @@ pub fn par_map<T: Sync, R: Send>(
             .flat_map(|worker| worker.join().unwrap_or_default())
             .collect()
     });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
+    let mut results: Vec<Option<Result<R, Panic>>> = (0..items.len()).map(|_| None).collect();
+    for (index, result) in done {
+        results[index] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(Box::new("a worker thread died") as Panic)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -478,8 +500,23 @@ mod tests {
     fn par_map_keeps_order() {
         let items: Vec<u32> = (0..100).collect();
         assert_eq!(
-            par_map(&items, 4, |n| n * 2),
+            par_map(&items, 4, |n| n * 2)
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
             items.iter().map(|n| n * 2).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn par_map_loses_nothing_to_a_panic() {
+        let items: Vec<u32> = (0..50).collect();
+        let results = par_map(&items, 4, |n| {
+            assert!(*n != 7, "seven");
+            n * 2
+        });
+        assert_eq!(results.len(), 50);
+        assert!(results[7].is_err());
+        assert_eq!(results.iter().filter(|result| result.is_ok()).count(), 49);
     }
 }

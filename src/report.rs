@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use crate::checks::Kind;
+use crate::checks::{CheckId, Kind};
 use crate::config::FilterMode;
-use crate::diagnostic::{Facts, Finding, Item, Severity, Status, TestCaseResult};
+use crate::diagnostic::{
+    CheckError, Facts, Finding, Item, Severity, SkipReason, Status, TestCaseResult,
+};
 use crate::git::{Base, ChangedFile};
 
 /// What the run was measured against.
@@ -17,18 +19,23 @@ pub enum ScopeSummary {
         base: Base,
         files: Vec<ChangedFile>,
     },
-    /// The change could not be worked out; the reason says how to fix it.
-    Broken(String),
+    /// The change could not be worked out; the error says how to fix it.
+    Broken(crate::git::ChangeError),
 }
 
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    pub id: String,
+    pub id: CheckId,
     pub title: String,
     pub item: Item,
     pub kind: Kind,
     pub status: Status,
-    pub summary: String,
+    /// Why the check had nothing to judge (status `skip`).
+    pub skipped: Option<SkipReason>,
+    /// Why the check could not judge, in whole or in part (status `error`).
+    pub errors: Vec<CheckError>,
+    /// The findings that count towards the status (notes do not).
+    pub counted: usize,
     pub duration: Duration,
     pub filter: FilterMode,
     /// After the filter, sorted by path, line, column, rule.
@@ -40,14 +47,23 @@ pub struct CheckReport {
     pub explanation: String,
 }
 
+/// Why an item was not checked, when no check served it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemNote {
+    /// These checks serve it but were not selected or are disabled.
+    NotRun(Vec<CheckId>),
+    /// No check serves it in this configuration.
+    NoCheck,
+}
+
 #[derive(Debug, Clone)]
 pub struct ItemReport {
     pub item: Item,
     pub status: Status,
     /// The ids of the checks that served it in this run.
-    pub checks: Vec<String>,
+    pub checks: Vec<CheckId>,
     /// Why the item was not checked, when no check served it.
-    pub note: Option<String>,
+    pub note: Option<ItemNote>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +104,7 @@ pub struct Report {
     /// empty when they are the same: CI annotations want repository paths.
     pub repo_prefix: String,
     /// Where the config came from (`dod.toml`, `[tool.dod]`, defaults).
-    pub config: String,
+    pub config: crate::config::ConfigSource,
     /// The task file, project-relative, and whether it exists.
     pub task: TaskFile,
     /// The task file's sections (lower-case heading, text), for the
@@ -104,8 +120,8 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn check(&self, id: &str) -> Option<&CheckReport> {
-        self.checks.iter().find(|check| check.id == id)
+    pub fn check(&self, id: &CheckId) -> Option<&CheckReport> {
+        self.checks.iter().find(|check| &check.id == id)
     }
 
     pub fn checks_of(&self, item: Item) -> impl Iterator<Item = &CheckReport> {
@@ -138,7 +154,7 @@ impl Report {
     }
 
     /// The items, each with its status, built from the checks that ran.
-    pub fn items_from(checks: &[CheckReport], unselected: &[(String, Item)]) -> Vec<ItemReport> {
+    pub fn items_from(checks: &[CheckReport], unselected: &[(CheckId, Item)]) -> Vec<ItemReport> {
         Item::ALL
             .into_iter()
             .map(|item| {
@@ -149,20 +165,18 @@ impl Report {
                     .map(|check| check.status)
                     .max()
                     .unwrap_or(Status::Skip);
-                let note = if serving.is_empty() {
-                    let skipped: Vec<&str> = unselected
+                let note = serving.is_empty().then(|| {
+                    let skipped: Vec<CheckId> = unselected
                         .iter()
                         .filter(|(_, of)| *of == item)
-                        .map(|(id, _)| id.as_str())
+                        .map(|(id, _)| id.clone())
                         .collect();
-                    Some(if skipped.is_empty() {
-                        "no check for it in this run".to_owned()
+                    if skipped.is_empty() {
+                        ItemNote::NoCheck
                     } else {
-                        format!("not run: {}", skipped.join(", "))
-                    })
-                } else {
-                    None
-                };
+                        ItemNote::NotRun(skipped)
+                    }
+                });
                 ItemReport {
                     item,
                     status,

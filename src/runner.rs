@@ -2,23 +2,26 @@
 //! concurrently as child processes, bounded by `--jobs`, while the native
 //! checks scan the files on the blocking pool; the change checks run last,
 //! because they read the test results. Findings are filtered against the
-//! change and sorted. The runner reports progress as events and never
+//! change and sorted. A check that panics is an error of that check; the
+//! others still report. The runner reports progress as events and never
 //! formats anything.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::checks::change;
+use crate::checks::change::{self, Input, Prepared, TestResults};
 use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
 use crate::checks::external::{self, ToolSpec};
-use crate::checks::native::{self, Meta, NativeCheck};
-use crate::checks::{self, Kind, Scope};
+use crate::checks::native::{self, NativeCheck};
+use crate::checks::{self, CheckId, CheckInfo, Implementation, Scope};
 use crate::config::{CheckSettings, FilterMode, Settings};
-use crate::diagnostic::{Item, Outcome, Severity, Status, TestCaseResult, status_of};
+use crate::diagnostic::{
+    CheckError, Finding, Outcome, Severity, Status, TestCaseResult, status_of,
+};
 use crate::error::UsageError;
 use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
 
@@ -27,10 +30,10 @@ use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
 pub enum Event {
     Provision(ProvisionEvent),
     Started {
-        id: String,
+        id: CheckId,
     },
     Finished {
-        id: String,
+        id: CheckId,
         status: Status,
         duration: Duration,
     },
@@ -44,16 +47,21 @@ pub async fn run(
     progress: Arc<Progress>,
 ) -> Result<Report, UsageError> {
     let started = Instant::now();
+    let known: BTreeMap<CheckId, CheckInfo> = checks::all(settings)
+        .into_iter()
+        .map(|info| (info.id.clone(), info))
+        .collect();
+    let known = Arc::new(known);
     let specs: Vec<ToolSpec> = settings
         .commands
         .iter()
         .filter(|spec| settings.runs(&spec.id))
         .cloned()
         .collect();
-    let unselected: Vec<(String, crate::diagnostic::Item)> = checks::all(settings)
-        .into_iter()
+    let unselected: Vec<(CheckId, crate::diagnostic::Item)> = known
+        .values()
         .filter(|check| !settings.runs(&check.id))
-        .map(|check| (check.id, check.item))
+        .map(|check| (check.id.clone(), check.item))
         .collect();
 
     let tools = {
@@ -70,17 +78,22 @@ pub async fn run(
     let scope = Arc::new(scope);
     let semaphore = Arc::new(Semaphore::new(settings.jobs.max(1)));
     let mut tasks = JoinSet::new();
+    // Which checks each task runs, so a task that panics is reported as
+    // those checks' error.
+    let mut owners: HashMap<tokio::task::Id, Vec<CheckId>> = HashMap::new();
     for spec in specs {
         let check = settings.check(&spec.id).clone();
         let tool = tools.get(&spec.id).cloned();
-        let (scope, semaphore, progress) = (
+        let (scope, semaphore, progress, known) = (
             Arc::clone(&scope),
             Arc::clone(&semaphore),
             Arc::clone(&progress),
+            Arc::clone(&known),
         );
         let root = settings.root.clone();
         let changed_tests_only = settings.changed_tests_only;
-        tasks.spawn(async move {
+        let id = spec.id.clone();
+        let handle = tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             progress(Event::Started {
                 id: spec.id.clone(),
@@ -90,70 +103,88 @@ pub async fn run(
                 Some(Ok(tool)) => {
                     external::run(&spec, &tool, &check, &root, &scope, changed_tests_only).await
                 }
-                Some(Err(reason)) => Outcome::Errored(reason),
-                None => Outcome::Errored(format!("`{}` was not resolved", spec.tool)),
+                Some(Err(error)) => Outcome::Errored(error),
+                None => Outcome::Errored(CheckError::Tool(format!(
+                    "`{}` was not resolved",
+                    spec.tool
+                ))),
             };
-            let report = check_report(
-                Identity::command(&spec),
-                &check,
-                outcome,
-                began.elapsed(),
-                &scope,
-            );
-            progress(Event::Finished {
-                id: report.id.clone(),
-                status: report.status,
-                duration: report.duration,
-            });
+            let report = check_report(&known[&spec.id], &check, outcome, began.elapsed(), &scope);
+            finished(progress.as_ref(), &report);
             vec![report]
         });
+        owners.insert(handle.id(), vec![id]);
     }
 
     // The native checks share one read and parse of each file, on the
     // blocking pool, while the tools run.
-    let native_checks: Vec<&'static dyn NativeCheck> = checks::native()
-        .filter(|check| settings.runs(check.meta().id))
+    let native_checks: Vec<&'static dyn NativeCheck> = checks::Builtin::ALL
+        .iter()
+        .filter_map(|builtin| match builtin.implementation() {
+            Implementation::Native(check) => Some(check),
+            Implementation::Change(_) | Implementation::Command(_) => None,
+        })
+        .filter(|check| settings.runs(&check.meta().id.into()))
         .collect();
     if !native_checks.is_empty() {
-        let (settings, scope, progress) =
-            (settings.clone(), Arc::clone(&scope), Arc::clone(&progress));
-        let native = tokio::task::spawn_blocking(move || {
+        let ids: Vec<CheckId> = native_checks
+            .iter()
+            .map(|check| check.meta().id.into())
+            .collect();
+        let (settings, scope, progress, known) = (
+            settings.clone(),
+            Arc::clone(&scope),
+            Arc::clone(&progress),
+            Arc::clone(&known),
+        );
+        let handle = tasks.spawn_blocking(move || {
             for check in &native_checks {
                 progress(Event::Started {
-                    id: check.meta().id.to_owned(),
+                    id: check.meta().id.into(),
                 });
             }
-            let results = native::run(&native_checks, &settings, &scope);
-            results
+            native::run(&native_checks, &settings, &scope)
                 .into_iter()
                 .map(|result| {
-                    let check = settings.check(result.meta.id);
+                    let id: CheckId = result.check.meta().id.into();
                     let report = check_report(
-                        Identity::native(result.meta),
-                        check,
+                        &known[&id],
+                        settings.check(&id),
                         result.outcome,
                         result.duration,
                         &scope,
                     );
-                    progress(Event::Finished {
-                        id: report.id.clone(),
-                        status: report.status,
-                        duration: report.duration,
-                    });
+                    finished(progress.as_ref(), &report);
                     report
                 })
                 .collect::<Vec<_>>()
         });
-        tasks.spawn(async move { native.await.unwrap_or_default() });
+        owners.insert(handle.id(), ids);
     }
 
     let mut reports = Vec::new();
     loop {
         tokio::select! {
-            next = tasks.join_next() => match next {
-                Some(Ok(done)) => reports.extend(done),
-                // A check task panicked: a bug in dod, but the other checks still report.
-                Some(Err(error)) => reports.push(panicked(&error.to_string())),
+            next = tasks.join_next_with_id() => match next {
+                Some(Ok((_, done))) => reports.extend(done),
+                // A task panicked: a bug in dod. Its checks are errors; the
+                // other checks still report.
+                Some(Err(error)) => {
+                    let message = error.to_string();
+                    for id in owners.remove(&error.id()).unwrap_or_default() {
+                        let outcome = Outcome::Errored(CheckError::Crashed {
+                            path: None,
+                            message: message.clone(),
+                        });
+                        reports.push(check_report(
+                            &known[&id],
+                            settings.check(&id),
+                            outcome,
+                            Duration::ZERO,
+                            &scope,
+                        ));
+                    }
+                }
                 None => break,
             },
             () = crate::process::shutdown_signal() => {
@@ -164,41 +195,80 @@ pub async fn run(
             }
         }
     }
+
     // The change checks read this run's test results, so they come last.
-    let notes = match tokio::task::spawn_blocking({
-        let (settings, scope, progress) =
-            (settings.clone(), Arc::clone(&scope), Arc::clone(&progress));
-        let tests = tests_that_ran(&reports);
-        move || run_change_checks(&settings, &scope, tests.as_deref(), progress.as_ref())
+    let tests = tests_that_ran(settings, &reports);
+    let change_run = tokio::task::spawn_blocking({
+        let (settings, scope, progress, known) = (
+            settings.clone(),
+            Arc::clone(&scope),
+            Arc::clone(&progress),
+            Arc::clone(&known),
+        );
+        move || {
+            run_change_checks(
+                &settings,
+                &scope,
+                tests.as_deref(),
+                &known,
+                progress.as_ref(),
+            )
+        }
     })
-    .await
-    {
-        Ok((done, notes)) => {
+    .await;
+    let task = match change_run {
+        Ok((done, task)) => {
             reports.extend(done);
-            notes
+            task
         }
         Err(error) => {
-            reports.push(panicked(&error.to_string()));
-            Vec::new()
+            for info in known
+                .values()
+                .filter(|info| info.kind == checks::Kind::Change && settings.runs(&info.id))
+            {
+                let outcome = Outcome::Errored(CheckError::Crashed {
+                    path: None,
+                    message: error.to_string(),
+                });
+                reports.push(check_report(
+                    info,
+                    settings.check(&info.id),
+                    outcome,
+                    Duration::ZERO,
+                    &scope,
+                ));
+            }
+            None
         }
     };
     reports.sort_by(|a, b| a.id.cmp(&b.id));
     let items = Report::items_from(&reports, &unselected);
+    let notes = match &task {
+        Some(change::TaskFile::Found { task, .. }) => task
+            .sections
+            .iter()
+            .map(|(heading, _, lines)| {
+                let text: Vec<&str> = lines.iter().map(|line| line.text.as_str()).collect();
+                (heading.clone(), text.join("\n"))
+            })
+            .collect(),
+        Some(change::TaskFile::Missing { .. }) | None => Vec::new(),
+    };
     let scope = match Arc::unwrap_or_clone(scope) {
         Scope::All => ScopeSummary::All,
         Scope::Change(change) => ScopeSummary::Change {
             base: change.base,
             files: change.files,
         },
-        Scope::Broken(error) => ScopeSummary::Broken(error.to_string()),
+        Scope::Broken(error) => ScopeSummary::Broken(error),
     };
     Ok(Report {
         dod_version: env!("CARGO_PKG_VERSION"),
-        config: settings.source.describe(),
+        config: settings.source.clone(),
         repo_prefix: settings.repo_prefix.clone(),
         notes,
         task: TaskFile {
-            path: external::relative_path(&settings.task.to_string_lossy(), &settings.root),
+            path: crate::python::relative_path(&settings.task, &settings.root),
             exists: settings.task.is_file(),
         },
         scope,
@@ -214,11 +284,26 @@ fn interrupted() -> UsageError {
     UsageError::Interrupted
 }
 
-/// The tests this run's test runner reported, or `None` when none ran.
-fn tests_that_ran(reports: &[CheckReport]) -> Option<Vec<TestCaseResult>> {
+fn finished(progress: &Progress, report: &CheckReport) {
+    progress(Event::Finished {
+        id: report.id.clone(),
+        status: report.status,
+        duration: report.duration,
+    });
+}
+
+/// The tests this run's test runners reported (the command checks whose
+/// parser reads test results), or `None` when none of them ran.
+fn tests_that_ran(settings: &Settings, reports: &[CheckReport]) -> Option<Vec<TestCaseResult>> {
+    let runners: Vec<&CheckId> = settings
+        .commands
+        .iter()
+        .filter(|spec| spec.produces_test_results())
+        .map(|spec| &spec.id)
+        .collect();
     let ran: Vec<&CheckReport> = reports
         .iter()
-        .filter(|report| report.id == "pytest" || !report.facts.tests.is_empty())
+        .filter(|report| runners.contains(&&report.id))
         .filter(|report| !matches!(report.status, Status::Error | Status::Skip))
         .collect();
     (!ran.is_empty()).then(|| {
@@ -228,63 +313,80 @@ fn tests_that_ran(reports: &[CheckReport]) -> Option<Vec<TestCaseResult>> {
     })
 }
 
-/// Runs the selected change checks; returns their reports and the task
-/// file's sections for the Output Report.
+/// Reads the change checks' input once and runs the selected ones; returns
+/// their reports and the task file as found.
 fn run_change_checks(
     settings: &Settings,
     scope: &Scope,
     tests: Option<&[TestCaseResult]>,
+    known: &BTreeMap<CheckId, CheckInfo>,
     progress: &Progress,
-) -> (Vec<CheckReport>, Vec<(String, String)>) {
-    let (task, python) = change::prepare(settings, scope);
-    let context = change::Context {
-        settings,
-        scope,
-        task: &task,
-        tests,
-        python: &python,
-    };
-    let mut done = Vec::new();
-    for check in change::ALL
+) -> (Vec<CheckReport>, Option<change::TaskFile>) {
+    let selected: Vec<&'static dyn change::ChangeCheck> = checks::Builtin::ALL
         .iter()
-        .filter(|check| settings.runs(check.meta().id))
-    {
-        let id = check.meta().id;
-        progress(Event::Started { id: id.to_owned() });
+        .filter_map(|builtin| match builtin.implementation() {
+            Implementation::Change(check) => Some(check),
+            Implementation::Native(_) | Implementation::Command(_) => None,
+        })
+        .filter(|check| settings.runs(&check.meta().id.into()))
+        .collect();
+    let (change, broken) = match scope {
+        Scope::Change(change) => (Some(change), None),
+        Scope::All => (None, None),
+        Scope::Broken(error) => (None, Some(error)),
+    };
+    let prepared = match change::prepare(settings, change) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            // Without both versions no change check can judge.
+            let reports = selected
+                .iter()
+                .map(|check| {
+                    let id: CheckId = check.meta().id.into();
+                    let outcome = Outcome::Errored(CheckError::Change(error.clone()));
+                    check_report(
+                        &known[&id],
+                        settings.check(&id),
+                        outcome,
+                        Duration::ZERO,
+                        scope,
+                    )
+                })
+                .collect();
+            return (reports, None);
+        }
+    };
+    let Prepared {
+        task,
+        contents,
+        python,
+    } = prepared;
+    let mut done = Vec::new();
+    for check in selected {
+        let id: CheckId = check.meta().id.into();
+        progress(Event::Started { id: id.clone() });
         let began = Instant::now();
-        let outcome = check.run(&context);
+        let input = Input {
+            change,
+            contents: &contents,
+            python: &python,
+            task: task.found(),
+            tests: tests.map_or(TestResults::NotRun, TestResults::Ran),
+            check: settings.check(&id),
+            own: &settings.own,
+        };
+        let outcome = change::run(check, &input, &task, broken, settings.require_task);
         let report = check_report(
-            Identity::native(check.meta()),
-            settings.check(id),
+            &known[&id],
+            settings.check(&id),
             outcome,
             began.elapsed(),
             scope,
         );
-        progress(Event::Finished {
-            id: report.id.clone(),
-            status: report.status,
-            duration: report.duration,
-        });
+        finished(progress, &report);
         done.push(report);
     }
-    let notes = match &task {
-        change::TaskFile::Found { task, .. } => task
-            .sections
-            .iter()
-            .map(|(heading, _, lines)| {
-                (
-                    heading.clone(),
-                    lines
-                        .iter()
-                        .map(|line| line.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-            })
-            .collect(),
-        change::TaskFile::Missing { .. } => Vec::new(),
-    };
-    (done, notes)
+    (done, Some(task))
 }
 
 /// Finds every tool, then builds the managed environment once for those
@@ -293,7 +395,7 @@ async fn resolve_tools(
     settings: &Settings,
     specs: &[ToolSpec],
     progress: impl Fn(ProvisionEvent) + Sync,
-) -> BTreeMap<String, Result<ResolvedTool, String>> {
+) -> BTreeMap<CheckId, Result<ResolvedTool, CheckError>> {
     let mut tools = BTreeMap::new();
     let mut missing = Vec::new();
     for spec in specs {
@@ -351,7 +453,7 @@ async fn resolve_tools(
                 external::install_hint(spec)
             )),
         };
-        tools.insert(spec.id.clone(), resolved);
+        tools.insert(spec.id.clone(), resolved.map_err(CheckError::Tool));
     }
     tools
 }
@@ -359,98 +461,69 @@ async fn resolve_tools(
 /// Turns an outcome into the check's report: the filter, the severity
 /// override and the status.
 fn check_report(
-    identity: Identity,
+    info: &CheckInfo,
     check: &CheckSettings,
     outcome: Outcome,
     duration: Duration,
     scope: &Scope,
 ) -> CheckReport {
-    let (status, summary, findings, hidden, facts) = match outcome {
-        Outcome::Skipped(reason) => (Status::Skip, reason, Vec::new(), 0, Default::default()),
-        Outcome::Errored(reason) => (Status::Error, reason, Vec::new(), 0, Default::default()),
+    let mut report = CheckReport {
+        id: info.id.clone(),
+        title: info.title.clone(),
+        item: info.item,
+        kind: info.kind,
+        explanation: info.doc.clone(),
+        status: Status::Skip,
+        skipped: None,
+        errors: Vec::new(),
+        counted: 0,
+        duration,
+        filter: check.filter,
+        findings: Vec::new(),
+        hidden: 0,
+        facts: Default::default(),
+    };
+    match outcome {
+        Outcome::Skipped(reason) => report.skipped = Some(reason),
+        Outcome::Errored(error) => {
+            report.status = Status::Error;
+            report.errors.push(error);
+        }
         Outcome::Ran(ran) => {
             let total = ran.findings.len();
-            let mut findings: Vec<_> = ran
+            let mut findings: Vec<Finding> = ran
                 .findings
                 .into_iter()
                 .filter(|finding| keep(finding, check, scope))
                 .collect();
-            let hidden = total - findings.len();
+            report.hidden = total - findings.len();
             if check.warn_only {
                 for finding in &mut findings {
                     finding.severity = finding.severity.min(Severity::Warning);
                 }
             }
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            let status = status_of(&findings);
-            let counted = findings
+            report.counted = findings
                 .iter()
                 .filter(|finding| finding.severity > Severity::Note)
                 .count();
-            let mut summary = ran.summary.unwrap_or_else(|| match counted {
-                0 => "no findings".to_owned(),
-                1 => "1 finding".to_owned(),
-                n => format!("{n} findings"),
-            });
-            if let Some(files) = ran.facts.files_checked {
-                let plural = if files == 1 { "" } else { "s" };
-                summary.push_str(&format!(" in {files} file{plural}"));
-            }
-            if hidden > 0 {
-                summary.push_str(&format!(" ({hidden} outside the change not shown)"));
-            }
-            (status, summary, findings, hidden, ran.facts)
-        }
-    };
-    CheckReport {
-        id: identity.id,
-        title: identity.title,
-        item: identity.item,
-        kind: identity.kind,
-        explanation: identity.explanation,
-        status,
-        summary,
-        duration,
-        filter: check.filter,
-        findings,
-        hidden,
-        facts,
-    }
-}
-
-/// Which check a report is of.
-struct Identity {
-    id: String,
-    title: String,
-    item: Item,
-    kind: Kind,
-    explanation: String,
-}
-
-impl Identity {
-    fn command(spec: &ToolSpec) -> Identity {
-        Identity {
-            id: spec.id.clone(),
-            title: spec.title.clone(),
-            item: spec.item,
-            kind: Kind::Command,
-            explanation: spec.explain.trim().to_owned(),
+            // A part the check could not judge makes it an error, whatever
+            // it found elsewhere.
+            report.status = if ran.errors.is_empty() {
+                status_of(&findings)
+            } else {
+                Status::Error
+            };
+            report.errors = ran.errors;
+            report.findings = findings;
+            report.facts = ran.facts;
         }
     }
-
-    fn native(meta: &Meta) -> Identity {
-        Identity {
-            id: meta.id.to_owned(),
-            title: meta.title.to_owned(),
-            item: meta.item,
-            kind: Kind::Native,
-            explanation: native::dedent(meta.explanation),
-        }
-    }
+    report
 }
 
 /// Whether a finding counts under the check's filter and excludes.
-fn keep(finding: &crate::diagnostic::Finding, check: &CheckSettings, scope: &Scope) -> bool {
+fn keep(finding: &Finding, check: &CheckSettings, scope: &Scope) -> bool {
     let Some(path) = &finding.location.path else {
         return true;
     };
@@ -468,22 +541,5 @@ fn keep(finding: &crate::diagnostic::Finding, check: &CheckSettings, scope: &Sco
             (Some(_), None) => true,
             (None, _) => false,
         },
-    }
-}
-
-fn panicked(message: &str) -> CheckReport {
-    CheckReport {
-        id: "dod".to_owned(),
-        title: "dod".to_owned(),
-        item: crate::diagnostic::Item::CodeLint,
-        kind: Kind::Native,
-        status: Status::Error,
-        summary: format!("a check crashed inside dod: {message}; please report it"),
-        duration: Duration::ZERO,
-        filter: FilterMode::All,
-        findings: Vec::new(),
-        hidden: 0,
-        facts: Default::default(),
-        explanation: String::new(),
     }
 }

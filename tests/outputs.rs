@@ -232,21 +232,21 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     let run = common::Run::of(common::dod().args(["checks"]));
     assert_eq!(run.code, 0, "{run}");
     for line in [
-        "acceptance-criteria   code.acceptance       native",
-        "api-docs              docs.api              native",
-        "comments              docs.comments         native",
-        "handoff-breaking      handoff.breaking      native",
-        "handoff-dependencies  handoff.dependencies  native",
-        "handoff-e2e           handoff.e2e           native",
+        "acceptance-criteria   code.acceptance       change",
+        "api-docs              docs.api              change",
+        "comments              docs.comments         change",
+        "handoff-breaking      handoff.breaking      change",
+        "handoff-dependencies  handoff.dependencies  change",
+        "handoff-e2e           handoff.e2e           change",
         "hardcoded-secrets     code.lint             native",
-        "migration-docs        docs.migrations       native",
+        "migration-docs        docs.migrations       change",
         "mypy                  code.types            command",
         "print-calls           code.lint             native",
         "pytest                code.suite            command",
         "python-syntax         code.lint             native",
-        "readme                docs.readme           native",
+        "readme                docs.readme           change",
         "ruff                  code.lint             command",
-        "tests-added           code.tests-added      native",
+        "tests-added           code.tests-added      change",
         "type-hints            code.type-hints       native",
     ] {
         assert!(run.stdout.contains(line), "{run}");
@@ -254,6 +254,8 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     let run = common::Run::of(common::dod().args(["explain", "mypy"]));
     assert_eq!(run.code, 0, "{run}");
     assert!(run.stdout.contains("## How to suppress"), "{run}");
+    assert!(run.stdout.contains("## Options"), "{run}");
+    assert!(run.stdout.contains("- `timeout = 300`"), "{run}");
     let run = common::Run::of(common::dod().args(["explain", "pylint"]));
     assert_eq!(run.code, 2, "{run}");
     assert!(

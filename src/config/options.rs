@@ -13,8 +13,23 @@ use crate::config::FilterMode;
 use crate::diagnostic::Item;
 use crate::error::ConfigError;
 
+/// The top level of the config, as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawOptions {
+    base: Option<String>,
+    task: Option<PathBuf>,
+    jobs: Option<usize>,
+    provision: Option<bool>,
+    require_task: Option<bool>,
+    hook: Option<HookOptions>,
+    #[serde(default)]
+    checks: BTreeMap<String, toml::Spanned<toml::Table>>,
+}
+
+/// The config, with each `[checks.ID]` table checked against what that
+/// check accepts.
+#[derive(Debug, Default)]
 pub struct Options {
     /// The base ref the change is measured from.
     pub base: Option<String>,
@@ -26,22 +41,16 @@ pub struct Options {
     pub provision: Option<bool>,
     /// Fail the task-based checks when there is no task file.
     pub require_task: Option<bool>,
-    /// Globs of the API documentation (`docs.api`).
-    pub api_docs: Option<Vec<String>>,
-    /// Globs of the migration instructions (`docs.migrations`).
-    pub migration_docs: Option<Vec<String>>,
-    /// Docs besides README that may document setup (env vars).
-    pub setup_docs: Option<Vec<String>>,
-    /// E2E scenarios: name = path globs the scenario covers.
-    pub scenarios: Option<BTreeMap<String, Vec<String>>>,
     /// `dod hook`, the coding-agent stop hook.
     pub hook: Option<HookOptions>,
     /// Per-check settings, keyed by check id; an unknown id with `argv`,
     /// `parser` and `item` declares a new command check.
-    #[serde(default)]
     pub checks: BTreeMap<String, CheckOptions>,
+    /// Each check's own keys (beside the common ones), by check id.
+    pub own: BTreeMap<String, toml::Table>,
 }
 
+/// The keys every check shares, and those of command checks.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckOptions {
@@ -53,10 +62,6 @@ pub struct CheckOptions {
     pub exclude: Option<Vec<String>>,
     /// Native checks: whether test files are in scope.
     pub include_tests: Option<bool>,
-    /// `hardcoded-secrets`: regexes of values that are not secrets.
-    pub allow: Option<Vec<String>>,
-    /// `hardcoded-secrets`: more words that make a name secret-like.
-    pub secret_names: Option<Vec<String>>,
     /// Seconds before the tool is killed.
     pub timeout: Option<u64>,
     /// The program to run instead of looking the tool up.
@@ -133,7 +138,7 @@ struct Pyproject {
 
 #[derive(Deserialize)]
 struct PyprojectTool {
-    dod: Option<Options>,
+    dod: Option<RawOptions>,
 }
 
 /// Reads `dod.toml`, else `[tool.dod]` in `pyproject.toml`, else defaults.
@@ -141,11 +146,12 @@ pub fn load(root: &Path) -> Result<(Options, ConfigSource), ConfigError> {
     let dod_toml = root.join("dod.toml");
     if dod_toml.is_file() {
         let text = read(&dod_toml)?;
-        let options = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let raw: RawOptions = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: dod_toml.clone(),
             message: source.to_string(),
         })?;
-        return Ok((options, ConfigSource::DodToml(dod_toml)));
+        let source = ConfigSource::DodToml(dod_toml);
+        return Ok((checked(raw, &text, &source)?, source));
     }
     let pyproject = root.join("pyproject.toml");
     if pyproject.is_file() {
@@ -154,11 +160,79 @@ pub fn load(root: &Path) -> Result<(Options, ConfigSource), ConfigError> {
             path: pyproject.clone(),
             message: source.to_string(),
         })?;
-        if let Some(options) = parsed.tool.and_then(|tool| tool.dod) {
-            return Ok((options, ConfigSource::Pyproject(pyproject)));
+        if let Some(raw) = parsed.tool.and_then(|tool| tool.dod) {
+            let source = ConfigSource::Pyproject(pyproject);
+            return Ok((checked(raw, &text, &source)?, source));
         }
     }
     Ok((Options::default(), ConfigSource::Defaults))
+}
+
+/// Checks every `[checks.ID]` table against the keys that check accepts,
+/// and splits it into the shared keys and the check's own.
+fn checked(raw: RawOptions, text: &str, source: &ConfigSource) -> Result<Options, ConfigError> {
+    let mut checks = BTreeMap::new();
+    let mut own = BTreeMap::new();
+    for (id, table) in raw.checks {
+        let span = table.span();
+        let table = table.into_inner();
+        let accepted = crate::checks::options::accepted_keys(&id);
+        let own_keys = crate::checks::options::own_keys(&id);
+        if let Some(key) = table.keys().find(|key| !accepted.contains(&key.as_str())) {
+            return Err(ConfigError::UnknownOption {
+                source_name: source.describe(),
+                line: line_of_key(text, span, key),
+                check: id.clone(),
+                key: key.clone(),
+                accepted: accepted.join(", "),
+            });
+        }
+        let (mine, shared): (toml::Table, toml::Table) = table
+            .into_iter()
+            .partition(|(key, _)| own_keys.contains(&key.as_str()));
+        let options = CheckOptions::deserialize(toml::Value::Table(shared)).map_err(|error| {
+            ConfigError::Invalid {
+                source_name: source.describe(),
+                key: format!("checks.{id}"),
+                message: error.to_string().trim().to_owned(),
+            }
+        })?;
+        checks.insert(id.clone(), options);
+        if !mine.is_empty() {
+            own.insert(id, mine);
+        }
+    }
+    Ok(Options {
+        base: raw.base,
+        task: raw.task,
+        jobs: raw.jobs,
+        provision: raw.provision,
+        require_task: raw.require_task,
+        hook: raw.hook,
+        checks,
+        own,
+    })
+}
+
+/// The 1-based line where a key is written in the table that starts at
+/// `span`, for messages; the table's first line when it cannot be found.
+fn line_of_key(text: &str, span: std::ops::Range<usize>, key: &str) -> usize {
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |newline| newline + 1);
+    let first = text[..start].matches('\n').count() + 1;
+    for (index, line) in text[start..].lines().enumerate() {
+        let trimmed = line.trim_start();
+        if index > 0 && trimmed.starts_with('[') {
+            break;
+        }
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return first + index;
+        }
+    }
+    first
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -218,6 +292,28 @@ mod tests {
         write(dir.path(), "dod.toml", "base = \"trunk\"\n");
         let (options, _) = load(dir.path()).unwrap();
         assert_eq!(options.base.as_deref(), Some("trunk"));
+    }
+
+    #[test]
+    fn a_key_on_the_wrong_check_names_the_key_the_check_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "dod.toml",
+            "[checks.ruff]\ntimeout = 60\nsecret_names = [\"pin\"]\n",
+        );
+        let error = load(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("`secret_names`"), "{error}");
+        assert!(error.contains("`ruff`"), "{error}");
+        assert!(error.contains("dod.toml"), "{error}");
+        assert!(error.contains("line 3"), "{error}");
+        write(
+            dir.path(),
+            "dod.toml",
+            "[checks.hardcoded-secrets]\nsecret_names = [\"pin\"]\n",
+        );
+        let (options, _) = load(dir.path()).unwrap();
+        assert!(options.own.contains_key("hardcoded-secrets"));
     }
 
     #[test]

@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::Deserialize;
 
+use crate::checks::CheckId;
 use crate::checks::external::{self, ToolSpec};
+use crate::checks::options::{OwnSettings, glob_set};
 use crate::cli::CheckArgs;
 use crate::config::options::SeverityOption;
 use crate::config::{ConfigSource, HookOptions, Options};
@@ -45,10 +48,6 @@ pub struct CheckSettings {
     pub exclude: GlobSet,
     /// Whether test files are in scope (native checks); `None`: the check's default.
     pub include_tests: Option<bool>,
-    /// Values that are never secrets (`allow` in `[checks.hardcoded-secrets]`).
-    pub allow: Vec<regex::Regex>,
-    /// Extra words that make a name secret-like (`secret_names`).
-    pub secret_names: Vec<String>,
 }
 
 impl Default for CheckSettings {
@@ -59,8 +58,6 @@ impl Default for CheckSettings {
             filter: FilterMode::ChangedLines,
             exclude: GlobSet::empty(),
             include_tests: None,
-            allow: Vec::new(),
-            secret_names: Vec::new(),
         }
     }
 }
@@ -69,40 +66,6 @@ impl CheckSettings {
     pub fn is_excluded(&self, path: &str) -> bool {
         self.exclude.is_match(path)
     }
-}
-
-/// Where documentation of each kind lives.
-#[derive(Debug, Clone)]
-pub struct DocGlobs {
-    pub api: GlobSet,
-    pub migrations: GlobSet,
-    /// README files and `setup_docs`.
-    pub setup: GlobSet,
-}
-
-/// The defaults of DESIGN section 6 and the issues.
-const API_DOCS: &[&str] = &[
-    "docs/api/**",
-    "docs/**/api*.md",
-    "API.md",
-    "openapi.json",
-    "openapi.yaml",
-    "openapi.yml",
-];
-const MIGRATION_DOCS: &[&str] = &[
-    "docs/migrations/**",
-    "MIGRATIONS.md",
-    "UPGRADING.md",
-    "CHANGELOG.md",
-];
-const README: &[&str] = &["README", "README.*", "readme.*"];
-
-fn glob_set(patterns: &[String]) -> Result<GlobSet, globset::Error> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        builder.add(Glob::new(pattern)?);
-    }
-    builder.build()
 }
 
 /// `--only` and `--skip`.
@@ -140,9 +103,8 @@ pub struct Settings {
     pub changed_tests_only: bool,
     /// Task-based checks fail instead of skipping without a task file.
     pub require_task: bool,
-    pub docs: DocGlobs,
-    /// E2E scenarios and the paths each covers, in config order.
-    pub scenarios: Vec<(String, GlobSet)>,
+    /// The options of the checks that have their own.
+    pub own: OwnSettings,
     /// `--all`: every file counts as new and every filter is `all`.
     pub all: bool,
     /// The task file, absolute.
@@ -154,7 +116,7 @@ pub struct Settings {
     /// The command checks: built-ins with the project's overrides, then the
     /// project's own.
     pub commands: Vec<ToolSpec>,
-    checks: BTreeMap<String, CheckSettings>,
+    checks: BTreeMap<CheckId, CheckSettings>,
 }
 
 impl Settings {
@@ -188,26 +150,18 @@ impl Settings {
             key: key.to_owned(),
             message,
         };
-        let commands =
-            external::spec::resolve(&options.checks, crate::checks::is_native, &source_name)?;
+        let commands = external::spec::resolve(&options.checks, &source_name)?;
 
         let mut checks = BTreeMap::new();
         let all = args.is_some_and(|args| args.all);
         let defaults = commands
             .iter()
             .map(|spec| (spec.id.clone(), spec.filter))
-            .chain(crate::checks::in_process().map(|meta| (meta.id.to_owned(), meta.filter)));
+            .chain(crate::checks::in_process().map(|meta| (meta.id.into(), meta.filter)));
         for (id, default_filter) in defaults {
-            let check = options.checks.get(&id).cloned().unwrap_or_default();
-            let mut exclude = GlobSetBuilder::new();
-            for pattern in check.exclude.iter().flatten() {
-                let glob = Glob::new(pattern)
-                    .map_err(|error| invalid(&format!("checks.{id}.exclude"), error.to_string()))?;
-                exclude.add(glob);
-            }
-            let exclude = exclude
-                .build()
-                .map_err(|error| invalid(&format!("checks.{id}.exclude"), error.to_string()))?;
+            let check = options.checks.get(id.as_str()).cloned().unwrap_or_default();
+            let exclude = glob_set(&check.exclude.clone().unwrap_or_default())
+                .map_err(|message| invalid(&format!("checks.{id}.exclude"), message))?;
             let filter = if all {
                 FilterMode::All
             } else {
@@ -219,28 +173,24 @@ impl Settings {
                 filter,
                 exclude,
                 include_tests: check.include_tests,
-                allow: check
-                    .allow
-                    .iter()
-                    .flatten()
-                    .map(|pattern| regex::Regex::new(pattern))
-                    .collect::<Result<_, _>>()
-                    .map_err(|error| invalid(&format!("checks.{id}.allow"), error.to_string()))?,
-                secret_names: check
-                    .secret_names
-                    .clone()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|name| name.to_ascii_lowercase())
-                    .collect(),
             };
             checks.insert(id, settings);
         }
+        let own =
+            OwnSettings::resolve(&options.own).map_err(|error| ConfigError::InvalidOption {
+                source_name: source_name.clone(),
+                check: error.check.to_owned(),
+                key: error.key.to_owned(),
+                message: error.message,
+            })?;
 
-        let jobs = args.and_then(|args| args.jobs).or(options.jobs);
-        if jobs == Some(0) {
+        if args.and_then(|args| args.jobs) == Some(0) {
+            return Err(ConfigError::ZeroJobs);
+        }
+        if options.jobs == Some(0) {
             return Err(invalid("jobs", "must be at least 1".to_owned()));
         }
+        let jobs = args.and_then(|args| args.jobs).or(options.jobs);
         let jobs =
             jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
 
@@ -261,45 +211,23 @@ impl Settings {
             skip: args.map(|args| args.skip.clone()).unwrap_or_default(),
         };
         for id in selection.only.iter().chain(&selection.skip) {
-            if !checks.contains_key(id) {
+            if !checks.contains_key(&CheckId::parse(id)) {
                 return Err(ConfigError::UnknownCheck { id: id.clone() });
             }
         }
-
-        let owned = |defaults: &[&str]| {
-            defaults
-                .iter()
-                .map(|glob| (*glob).to_owned())
-                .collect::<Vec<_>>()
-        };
-        let globs = |key: &str, patterns: Vec<String>| {
-            glob_set(&patterns).map_err(|error| invalid(key, error.to_string()))
-        };
-        let mut setup = owned(README);
-        setup.extend(options.setup_docs.clone().unwrap_or_default());
-        let docs = DocGlobs {
-            api: globs(
-                "api_docs",
-                options.api_docs.clone().unwrap_or_else(|| owned(API_DOCS)),
-            )?,
-            migrations: globs(
-                "migration_docs",
-                options
-                    .migration_docs
-                    .clone()
-                    .unwrap_or_else(|| owned(MIGRATION_DOCS)),
-            )?,
-            setup: globs("setup_docs", setup)?,
-        };
-        let mut scenarios = Vec::new();
-        for (name, patterns) in options.scenarios.clone().unwrap_or_default() {
-            scenarios.push((name.clone(), globs(&format!("scenarios.{name}"), patterns)?));
+        let selected = checks
+            .iter()
+            .any(|(id, check)| check.enabled && selection.selects(id.as_str()));
+        if args.is_some() && !selected {
+            return Err(ConfigError::EmptySelection {
+                only: selection.only.clone(),
+                skip: selection.skip.clone(),
+            });
         }
 
         Ok(Settings {
             require_task: options.require_task.unwrap_or(false),
-            docs,
-            scenarios,
+            own,
             base: args.and_then(|args| args.base.clone()),
             config_base: options.base,
             hook: options.hook.unwrap_or_default(),
@@ -320,13 +248,16 @@ impl Settings {
         })
     }
 
-    pub fn check(&self, id: &str) -> &CheckSettings {
-        // Every check id the registry knows has settings (built in `build`).
-        &self.checks[id]
+    /// A check's settings; the defaults for an id the config does not know
+    /// (which `build` never leaves out for a registered check).
+    pub fn check(&self, id: &CheckId) -> &CheckSettings {
+        static DEFAULT: LazyLock<CheckSettings> = LazyLock::new(CheckSettings::default);
+        self.checks.get(id).unwrap_or(&DEFAULT)
     }
 
     /// Whether a check runs in this run: enabled in config and selected.
-    pub fn runs(&self, id: &str) -> bool {
-        self.checks.get(id).is_some_and(|check| check.enabled) && self.selection.selects(id)
+    pub fn runs(&self, id: &CheckId) -> bool {
+        self.checks.get(id).is_some_and(|check| check.enabled)
+            && self.selection.selects(id.as_str())
     }
 }

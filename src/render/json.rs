@@ -20,7 +20,7 @@ struct Document<'a> {
     scope: &'static str,
     base: Option<BaseJson<'a>>,
     /// Why the change could not be measured, when `scope` is `broken`.
-    scope_error: Option<&'a str>,
+    scope_error: Option<String>,
     duration_ms: u128,
     items: Vec<ItemJson<'a>>,
     checks: Vec<CheckJson<'a>>,
@@ -40,8 +40,8 @@ struct ItemJson<'a> {
     id: &'static str,
     title: &'static str,
     status: Status,
-    checks: &'a [String],
-    note: Option<&'a str>,
+    checks: Vec<&'a str>,
+    note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -51,7 +51,7 @@ struct CheckJson<'a> {
     item: &'static str,
     kind: &'static str,
     status: Status,
-    summary: &'a str,
+    summary: String,
     duration_ms: u128,
     filter: &'static str,
     hidden_findings: usize,
@@ -126,7 +126,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }),
             None,
         ),
-        ScopeSummary::Broken(error) => ("broken", None, Some(error.as_str())),
+        ScopeSummary::Broken(error) => ("broken", None, Some(error.to_string())),
     };
     let document = Document {
         version: VERSION,
@@ -143,20 +143,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 id: item.item.id(),
                 title: item.item.title(),
                 status: item.status,
-                checks: &item.checks,
-                note: item.note.as_deref(),
+                checks: item.checks.iter().map(|id| id.as_str()).collect(),
+                note: item.note.as_ref().map(crate::render::item_note),
             })
             .collect(),
         checks: report
             .checks
             .iter()
             .map(|check| CheckJson {
-                id: &check.id,
+                id: check.id.as_str(),
                 title: &check.title,
                 item: check.item.id(),
                 kind: check.kind.as_str(),
                 status: check.status,
-                summary: &check.summary,
+                summary: crate::render::summary(check),
                 duration_ms: check.duration.as_millis(),
                 filter: check.filter.as_str(),
                 hidden_findings: check.hidden,

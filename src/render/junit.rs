@@ -32,13 +32,23 @@ fn items_suite(report: &Report) -> TestSuite {
         let findings: Vec<String> = report.error_findings(item.item).map(finding_line).collect();
         let summaries: Vec<String> = report
             .checks_of(item.item)
-            .map(|check| format!("{}: {}", check.id, first_line(&check.summary)))
+            .map(|check| {
+                format!(
+                    "{}: {}",
+                    check.id,
+                    first_line(&crate::render::summary(check))
+                )
+            })
             .collect();
         let status = match item.status {
             Status::Pass | Status::Warn => TestCaseStatus::success(),
             Status::Skip => {
                 let mut status = TestCaseStatus::skipped();
-                status.set_message(item.note.clone().unwrap_or_else(|| summaries.join("; ")));
+                status.set_message(
+                    item.note
+                        .as_ref()
+                        .map_or_else(|| summaries.join("; "), crate::render::item_note),
+                );
                 status
             }
             Status::Fail => non_success(
@@ -49,7 +59,7 @@ fn items_suite(report: &Report) -> TestSuite {
             Status::Error => {
                 let details: Vec<String> = report
                     .checks_of(item.item)
-                    .map(|check| check.summary.clone())
+                    .map(crate::render::summary)
                     .collect();
                 non_success(
                     NonSuccessKind::Error,
@@ -72,17 +82,17 @@ fn check_suite(check: &CheckReport) -> TestSuite {
     match check.status {
         Status::Skip => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(check.summary.as_str());
-            suite.add_test_case(named(&check.id, &classname, status));
+            status.set_message(crate::render::summary(check).as_str());
+            suite.add_test_case(named(check.id.as_str(), &classname, status));
             return suite;
         }
         Status::Error => {
             let status = non_success(
                 NonSuccessKind::Error,
-                first_line(&check.summary),
-                &check.summary,
+                first_line(&crate::render::summary(check)),
+                &crate::render::summary(check),
             );
-            suite.add_test_case(named(&check.id, &classname, status));
+            suite.add_test_case(named(check.id.as_str(), &classname, status));
             return suite;
         }
         Status::Pass | Status::Warn | Status::Fail => {}
@@ -152,7 +162,11 @@ fn check_suite(check: &CheckReport) -> TestSuite {
         suite.add_test_case(case);
     }
     if suite.test_cases.is_empty() {
-        suite.add_test_case(named(&check.id, &classname, TestCaseStatus::success()));
+        suite.add_test_case(named(
+            check.id.as_str(),
+            &classname,
+            TestCaseStatus::success(),
+        ));
     }
     suite
 }

@@ -116,7 +116,13 @@ fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for check in report.checks.iter().filter(|check| {
         !check.facts.tests.is_empty() || check.item == crate::diagnostic::Item::CodeSuite
     }) {
-        writeln!(out, "{}: {} ({}).\n", check.id, check.summary, check.status)?;
+        writeln!(
+            out,
+            "{}: {} ({}).\n",
+            check.id,
+            crate::render::summary(check),
+            check.status
+        )?;
     }
     if tests.is_empty() {
         return writeln!(
@@ -187,7 +193,7 @@ fn concerns(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "- `{}` {}: {}",
                 check.id,
                 check.status,
-                first_line(&check.summary)
+                first_line(&crate::render::summary(check))
             )
         })
         .collect();
@@ -210,12 +216,21 @@ fn checklist(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             " "
         };
         let served = if item.checks.is_empty() {
-            item.note.clone().unwrap_or_default()
+            item.note
+                .as_ref()
+                .map(crate::render::item_note)
+                .unwrap_or_default()
         } else {
             item.checks
                 .iter()
                 .filter_map(|id| report.check(id))
-                .map(|check| format!("{}: {}", check.id, first_line(&check.summary)))
+                .map(|check| {
+                    format!(
+                        "{}: {}",
+                        check.id,
+                        first_line(&crate::render::summary(check))
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };

@@ -1,15 +1,106 @@
 //! The output formats. Each renderer reads a `Report` and writes one shape;
 //! no other code knows what the outputs look like.
 
+pub mod explain;
 pub mod github;
+pub mod hook;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod progress;
 pub mod sarif;
 pub mod terminal;
 
-use crate::diagnostic::Finding;
-use crate::report::{Report, ScopeSummary};
+use crate::diagnostic::{Finding, Headline, SkipReason};
+use crate::report::{CheckReport, ItemNote, Report, ScopeSummary};
+
+/// A check's one-line summary (errors may add lines): why it was skipped,
+/// why it could not run, or what it found.
+pub fn summary(check: &CheckReport) -> String {
+    if let Some(reason) = &check.skipped {
+        return skip_reason(reason);
+    }
+    let errors: Vec<String> = check.errors.iter().map(ToString::to_string).collect();
+    // A check that could not run at all has only its errors to say.
+    if !errors.is_empty() && check.findings.is_empty() && check.facts == Default::default() {
+        return errors.join("\n");
+    }
+    let mut summary = match check.facts.headline {
+        Some(headline) => headline_text(headline),
+        None => match check.counted {
+            0 => "no findings".to_owned(),
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        },
+    };
+    if let Some(files) = check.facts.files_checked {
+        let plural = if files == 1 { "" } else { "s" };
+        summary.push_str(&format!(" in {files} file{plural}"));
+    }
+    if check.hidden > 0 {
+        summary.push_str(&format!(" ({} outside the change not shown)", check.hidden));
+    }
+    if errors.is_empty() {
+        summary
+    } else {
+        format!("{}; {summary}", errors.join("; "))
+    }
+}
+
+pub fn skip_reason(reason: &SkipReason) -> String {
+    match reason {
+        SkipReason::WholeProject => "--all: no change to compare".to_owned(),
+        SkipReason::FilesUnchanged => "no file it reads changed".to_owned(),
+        SkipReason::NothingToRead => "no file to check".to_owned(),
+        SkipReason::TaskFileMissing { path } => format!("no task file `{path}`"),
+        SkipReason::PythonUnchanged => "no Python file changed".to_owned(),
+        SkipReason::TestsUnchanged => {
+            "no test file changed (hook: pytest = \"changed\")".to_owned()
+        }
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+pub fn headline_text(headline: Headline) -> String {
+    match headline {
+        Headline::Criteria { met, total } => format!("{met} of {total} criteria met"),
+        Headline::NoSchemaChange => "no schema change".to_owned(),
+        Headline::NoEndpointChanged => "no endpoint changed".to_owned(),
+        Headline::NoTestsCollected => "no tests collected".to_owned(),
+        Headline::Tests {
+            passed,
+            failed,
+            errors,
+            skipped,
+        } => format!("{passed} passed, {failed} failed, {errors} errors, {skipped} skipped"),
+        Headline::TestsNotRun => {
+            "criteria checked; the tests they name were not run (no test runner ran)".to_owned()
+        }
+        Headline::NoCodeChanged => "no code changed".to_owned(),
+        Headline::TestsAdded { count } => format!(
+            "{} added or changed, passing",
+            plural(count, "test", "tests")
+        ),
+        Headline::TestsAddedNotRun { count } => format!(
+            "{} added or changed; not run (no test runner ran)",
+            plural(count, "test", "tests")
+        ),
+    }
+}
+
+/// Why an item was not checked.
+pub fn item_note(note: &ItemNote) -> String {
+    match note {
+        ItemNote::NoCheck => "no check for it in this run".to_owned(),
+        ItemNote::NotRun(ids) => {
+            let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+            format!("not run: {}", ids.join(", "))
+        }
+    }
+}
 
 /// `path:line:col rule message`, the one-line form every text output uses.
 pub fn finding_line(finding: &Finding) -> String {
@@ -49,10 +140,11 @@ pub mod sample {
 
     use std::time::Duration;
 
-    use crate::checks::Kind;
+    use crate::checks::{CheckId, Kind};
     use crate::config::FilterMode;
     use crate::diagnostic::{
-        Facts, Finding, Location, Severity, Status, TestCaseResult, TestOutcome,
+        CheckError, Facts, Finding, Headline, Location, Severity, Status, TestCaseResult,
+        TestOutcome,
     };
     use crate::git::{Base, BaseSource, ChangedFile, ChangedLines, FileStatus, LineSet};
     use crate::report::{CheckReport, Report, ScopeSummary, Verdict};
@@ -61,16 +153,17 @@ pub mod sample {
         id: &str,
         item: crate::diagnostic::Item,
         status: Status,
-        summary: &str,
         findings: Vec<Finding>,
     ) -> CheckReport {
         CheckReport {
-            id: id.to_owned(),
+            id: CheckId::parse(id),
             title: format!("{id} title"),
             item,
             kind: Kind::Command,
             status,
-            summary: summary.to_owned(),
+            skipped: None,
+            errors: Vec::new(),
+            counted: findings.len(),
             duration: Duration::from_millis(120),
             filter: FilterMode::ChangedLines,
             findings,
@@ -88,7 +181,6 @@ pub mod sample {
             "ruff",
             Item::CodeLint,
             Status::Fail,
-            "2 findings",
             vec![
                 Finding::new(
                     "F401",
@@ -103,18 +195,11 @@ pub mod sample {
                 ),
             ],
         );
-        let mypy = check(
-            "mypy",
-            Item::CodeTypes,
-            Status::Pass,
-            "no findings",
-            Vec::new(),
-        );
+        let mypy = check("mypy", Item::CodeTypes, Status::Pass, Vec::new());
         let mut pytest = check(
             "pytest",
             Item::CodeSuite,
             Status::Fail,
-            "1 passed, 1 failed, 0 errors, 1 skipped",
             vec![Finding::new(
                 "test-failed",
                 Location::at("tests/test_upload.py", 12, None),
@@ -136,24 +221,25 @@ pub mod sample {
             },
             details: None,
         };
+        pytest.facts.headline = Some(Headline::Tests {
+            passed: 1,
+            failed: 1,
+            errors: 0,
+            skipped: 1,
+        });
         pytest.facts.tests = vec![
             test("test_upload_returns_201", TestOutcome::Passed, 5),
             test("test_upload_rejects_empty", TestOutcome::Failed, 12),
             test("test_upload_large", TestOutcome::Skipped, 20),
         ];
-        let mut bandit = check(
-            "bandit",
-            Item::CodeLint,
-            Status::Error,
-            "timed out after 5s and was stopped",
-            Vec::new(),
-        );
-        bandit.findings.clear();
+        let mut bandit = check("bandit", Item::CodeLint, Status::Error, Vec::new());
+        bandit.errors = vec![CheckError::Tool(
+            "timed out after 5s and was stopped".to_owned(),
+        )];
         let warn = check(
             "docs",
             Item::DocsComments,
             Status::Warn,
-            "1 finding",
             vec![
                 Finding::new(
                     "complex",
@@ -169,7 +255,7 @@ pub mod sample {
             dod_version: "0.0.0",
             repo_prefix: String::new(),
             notes: Vec::new(),
-            config: "the defaults".to_owned(),
+            config: crate::config::ConfigSource::Defaults,
             task: crate::report::TaskFile {
                 path: "TASK.md".to_owned(),
                 exists: false,

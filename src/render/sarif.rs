@@ -267,7 +267,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         notifications.push(Notification {
             level: "error",
             message: Text {
-                text: format!("{} could not run: {}", check.id, check.summary),
+                text: format!(
+                    "{} could not run: {}",
+                    check.id,
+                    crate::render::summary(check)
+                ),
             },
         });
     }

@@ -57,7 +57,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         "dod {} · {} · config: {}",
         report.dod_version,
         scope_line(report),
-        report.config
+        report.config.describe()
     )?;
     writeln!(out)?;
     for item in &report.items {
@@ -74,7 +74,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         let note = item
             .note
             .as_ref()
-            .map(|note| style.dim(&format!(" ({note})")))
+            .map(|note| style.dim(&format!(" ({})", crate::render::item_note(note))))
             .unwrap_or_default();
         writeln!(
             out,
@@ -87,12 +87,12 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
                 "{} {}: {} ({:.1}s)",
                 mark(check.status),
                 check.id,
-                first_line(&check.summary),
+                first_line(&crate::render::summary(check)),
                 check.duration.as_secs_f64()
             );
             writeln!(out, "    {}", style.dim(&line))?;
             if check.status == Status::Error {
-                for line in check.summary.lines().skip(1) {
+                for line in crate::render::summary(check).lines().skip(1) {
                     writeln!(out, "        {line}")?;
                 }
             }

@@ -1,10 +1,12 @@
 //! `acceptance-criteria`: every criterion is checked, and the tests it names
 //! passed in this run.
 
-use crate::checks::change::{ChangeCheck, Context};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::change::{ChangeCheck, Input};
+use crate::checks::declare_check;
 use crate::config::FilterMode;
-use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, TestOutcome};
+use crate::diagnostic::{
+    Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
+};
 
 declare_check! {
     /// ## What it does
@@ -37,23 +39,21 @@ declare_check! {
     /// Remove a criterion that no longer applies, or `enabled = false` in
     /// `[checks.acceptance-criteria]`.
     pub struct AcceptanceCriteria;
-    id: "acceptance-criteria",
+    id: crate::checks::Builtin::AcceptanceCriteria,
     title: "acceptance criteria met",
     item: Item::CodeAcceptance,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Task,
+    options: &[],
 }
 
 impl ChangeCheck for AcceptanceCriteria {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        let (path, task) = match context.task(Self::META.id) {
-            Ok(found) => found,
-            Err(outcome) => return *outcome,
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let Some(found) = input.task else {
+            return Outcome::Ran(Ran::default());
         };
+        let (path, task) = (found.path, found.task);
         let at = |line: u32| Location::at(path, line, None);
         if !task.has_criteria || task.criteria.is_empty() {
             let finding = Finding::new(
@@ -77,16 +77,24 @@ impl ChangeCheck for AcceptanceCriteria {
                 );
             }
             for test in &criterion.tests {
-                let (rule, message) = match context.test_outcome(test) {
+                if !input.tests_ran() {
+                    // Without a test run, say so; never fail for it.
+                    findings.push(
+                        Finding::new(
+                            "test-not-run",
+                            at(criterion.line),
+                            format!("`{test}` was not run: no test runner ran in this run"),
+                        )
+                        .with_severity(Severity::Note),
+                    );
+                    continue;
+                }
+                let (rule, message) = match input.test_outcome(test) {
                     Some(TestOutcome::Passed) => continue,
                     Some(TestOutcome::Skipped) => ("test-skipped", format!("`{test}` was skipped")),
                     Some(TestOutcome::Failed | TestOutcome::Error) => {
                         ("test-failed", format!("`{test}` failed"))
                     }
-                    None if context.tests.is_none() => (
-                        "test-not-run",
-                        format!("`{test}` did not run: pytest did not run"),
-                    ),
                     None => (
                         "unknown-test",
                         format!("`{test}` did not run: no such test"),
@@ -103,13 +111,30 @@ impl ChangeCheck for AcceptanceCriteria {
             .iter()
             .filter(|criterion| criterion.checked)
             .count();
-        let summary = findings
-            .is_empty()
-            .then(|| format!("{checked} of {} criteria met", task.criteria.len()));
+        let blocking = findings
+            .iter()
+            .any(|finding| finding.severity > Severity::Note);
+        let headline = if !blocking && !input.tests_ran() && criteria_name_tests(task) {
+            Headline::TestsNotRun
+        } else {
+            Headline::Criteria {
+                met: checked,
+                total: task.criteria.len(),
+            }
+        };
         Outcome::Ran(Ran {
+            facts: Facts {
+                headline: (!blocking).then_some(headline),
+                ..Facts::default()
+            },
             findings,
-            summary,
             ..Ran::default()
         })
     }
+}
+
+fn criteria_name_tests(task: &crate::task::Task) -> bool {
+    task.criteria
+        .iter()
+        .any(|criterion| !criterion.tests.is_empty())
 }

@@ -1,10 +1,14 @@
 //! `api-docs`: endpoints added, removed or changed come with API docs.
 
-use crate::checks::change::{ChangeCheck, Context, analysis};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::OptionDoc;
+use crate::checks::change::{ChangeCheck, Input, analysis};
+use crate::checks::declare_check;
+use crate::checks::options::glob_set;
 use crate::config::FilterMode;
-use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
+use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
 use crate::python;
+use globset::GlobSet;
+use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -38,32 +42,75 @@ declare_check! {
     /// `api_docs = [...]` for where your API docs live, or
     /// `enabled = false` in `[checks.api-docs]`.
     pub struct ApiDocs;
-    id: "api-docs",
+    id: crate::checks::Builtin::ApiDocs,
     title: "API docs follow endpoint changes",
     item: Item::DocsApi,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: OPTIONS,
+}
+
+/// `[checks.api-docs]`: the check's own options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub docs: Option<Vec<String>>,
+}
+
+pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "docs",
+    default: Some(
+        "[\"docs/api/**\", \"docs/**/api*.md\", \"API.md\", \"openapi.json\", \"openapi.yaml\", \"openapi.yml\"]",
+    ),
+    doc: "globs of the API documentation",
+}];
+
+const DEFAULT: &[&str] = &[
+    "docs/api/**",
+    "docs/**/api*.md",
+    "API.md",
+    "openapi.json",
+    "openapi.yaml",
+    "openapi.yml",
+];
+
+/// The options, compiled.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub docs: GlobSet,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Options::default().resolve().unwrap_or_else(|_| Settings {
+            docs: GlobSet::empty(),
+        })
+    }
+}
+
+impl Options {
+    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
+        let patterns = self
+            .docs
+            .unwrap_or_else(|| DEFAULT.iter().map(|glob| (*glob).to_owned()).collect());
+        let docs = glob_set(&patterns).map_err(|message| ("docs", message))?;
+        Ok(Settings { docs })
+    }
 }
 
 impl ChangeCheck for ApiDocs {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        if context.change().is_none() {
-            return context.without_change();
-        }
-        let docs = &context.settings.docs.api;
-        let changed_docs: Vec<String> = context
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let docs = &input.own.api_docs.docs;
+        let changed_docs: Vec<&str> = input
             .changed_files()
             .iter()
             .filter(|file| docs.is_match(&file.path))
-            .filter_map(|file| context.head_text(&file.path))
+            .filter_map(|file| input.head_text(&file.path))
             .collect();
         let mut findings = Vec::new();
         let mut touched = 0;
-        for versions in context.python {
+        for versions in input.python {
             if python::is_test_file(&versions.file.path) {
                 continue;
             }
@@ -92,11 +139,7 @@ impl ChangeCheck for ApiDocs {
                     text.contains(&endpoint.path)
                         || text.contains(&flask_to_openapi(&endpoint.path))
                 });
-                if !in_docs {
-                    let head = versions
-                        .head
-                        .as_ref()
-                        .expect("endpoints come from the head version");
+                if let (false, Some(head)) = (in_docs, versions.head.as_ref()) {
                     let (line, column) = head.line_column(endpoint.at);
                     findings.push(
                         Finding::new(
@@ -133,10 +176,12 @@ impl ChangeCheck for ApiDocs {
                 }
             }
         }
-        let summary = (touched == 0).then(|| "no endpoint changed".to_owned());
         Outcome::Ran(Ran {
             findings,
-            summary,
+            facts: Facts {
+                headline: (touched == 0).then_some(Headline::NoEndpointChanged),
+                ..Facts::default()
+            },
             ..Ran::default()
         })
     }

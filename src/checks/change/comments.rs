@@ -5,8 +5,8 @@ use ruff_python_ast::{BoolOp, Expr, Stmt};
 use ruff_text_size::Ranged;
 
 use crate::checks::change::analysis;
-use crate::checks::change::{ChangeCheck, Context};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::change::{ChangeCheck, Input};
+use crate::checks::declare_check;
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, Severity};
 use crate::python;
@@ -39,11 +39,13 @@ declare_check! {
     /// ## How to suppress
     /// `enabled = false` in `[checks.comments]`.
     pub struct Comments;
-    id: "comments",
+    id: crate::checks::Builtin::Comments,
     title: "complex code is commented",
     item: Item::DocsComments,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: &[],
 }
 
 struct Measure {
@@ -112,16 +114,9 @@ impl<'a> Visitor<'a> for Measure {
 }
 
 impl ChangeCheck for Comments {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        if context.change().is_none() {
-            return context.without_change();
-        }
+    fn run(&self, input: &Input<'_>) -> Outcome {
         let mut findings = Vec::new();
-        for versions in context.python {
+        for versions in input.python {
             let Some(head) = &versions.head else { continue };
             if python::is_test_file(&versions.file.path) {
                 continue;

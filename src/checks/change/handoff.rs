@@ -2,17 +2,21 @@
 //! `handoff-breaking` (breaking changes are flagged with a migration path)
 //! and `handoff-dependencies` (the tasks this one depends on are done).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_text_size::Ranged;
 
+use crate::checks::OptionDoc;
 use crate::checks::change::analysis::{self, Function};
-use crate::checks::change::{ChangeCheck, Context};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::change::{ChangeCheck, Input};
+use crate::checks::declare_check;
+use crate::checks::options::glob_set;
 use crate::config::FilterMode;
-use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
+use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, SkipReason};
 use crate::python::{self, PythonFile};
 use crate::task;
+use globset::GlobSet;
+use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -39,11 +43,45 @@ declare_check! {
     /// ## How to suppress
     /// `enabled = false` in `[checks.handoff-e2e]`.
     pub struct E2eScenarios;
-    id: "handoff-e2e",
+    id: crate::checks::Builtin::HandoffE2e,
     title: "E2E scenarios listed",
     item: Item::HandoffE2e,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Task,
+    options: E2E_OPTIONS,
+}
+
+/// `[checks.handoff-e2e]`: the check's own options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct E2eOptions {
+    /// A scenario name = the path globs it covers.
+    pub scenarios: Option<BTreeMap<String, Vec<String>>>,
+}
+
+pub const E2E_OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "scenarios",
+    default: Some("{}"),
+    doc: "E2E scenarios: a name = the path globs the scenario covers",
+}];
+
+/// The options, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct E2eSettings {
+    /// The scenarios and the paths each covers, in config order.
+    pub scenarios: Vec<(String, GlobSet)>,
+}
+
+impl E2eOptions {
+    pub fn resolve(self) -> Result<E2eSettings, (&'static str, String)> {
+        let mut scenarios = Vec::new();
+        for (name, patterns) in self.scenarios.unwrap_or_default() {
+            let globs = glob_set(&patterns).map_err(|message| ("scenarios", message))?;
+            scenarios.push((name, globs));
+        }
+        Ok(E2eSettings { scenarios })
+    }
 }
 
 declare_check! {
@@ -74,11 +112,13 @@ declare_check! {
     /// ## How to suppress
     /// `enabled = false` in `[checks.handoff-breaking]`.
     pub struct BreakingChanges;
-    id: "handoff-breaking",
+    id: crate::checks::Builtin::HandoffBreaking,
     title: "breaking changes flagged",
     item: Item::HandoffBreaking,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: &[],
 }
 
 declare_check! {
@@ -104,26 +144,25 @@ declare_check! {
     /// ## How to suppress
     /// `enabled = false` in `[checks.handoff-dependencies]`.
     pub struct Dependencies;
-    id: "handoff-dependencies",
+    id: crate::checks::Builtin::HandoffDependencies,
     title: "dependencies done",
     item: Item::HandoffDependencies,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Task,
+    options: &[],
 }
 
 impl ChangeCheck for E2eScenarios {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        let (path, task) = match context.task(Self::META.id) {
-            Ok(found) => found,
-            Err(outcome) => return *outcome,
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let Some(found) = input.task else {
+            return Outcome::Ran(Ran::default());
         };
+        let (path, task) = (found.path, found.task);
         let section = task.section_text("e2e scenarios");
         let at = Location::at(path, task.heading_line("e2e scenarios").unwrap_or(1), None);
-        if context.settings.scenarios.is_empty() {
+        let scenarios = &input.own.e2e.scenarios;
+        if scenarios.is_empty() {
             return match section {
                 Some(text) if !text.trim().is_empty() => Outcome::Ran(Ran::default()),
                 _ => Outcome::Ran(Ran::findings(vec![
@@ -136,15 +175,14 @@ impl ChangeCheck for E2eScenarios {
                 ])),
             };
         }
-        if context.change().is_none() {
-            return context.without_change();
+        // The scenarios the change touched: with no change (`--all`), none.
+        if input.change.is_none() {
+            return Outcome::Skipped(SkipReason::WholeProject);
         }
         let listed = section.unwrap_or_default().to_lowercase();
-        let findings: Vec<Finding> = context
-            .settings
-            .scenarios
+        let findings: Vec<Finding> = scenarios
             .iter()
-            .filter(|(_, globs)| context.changed(|path| globs.is_match(path)))
+            .filter(|(_, globs)| input.changed(|path| globs.is_match(path)))
             .filter(|(name, _)| !listed.contains(&name.to_lowercase()))
             .map(|(name, _)| {
                 Finding::new(
@@ -162,34 +200,17 @@ impl ChangeCheck for E2eScenarios {
 }
 
 impl ChangeCheck for Dependencies {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        let (path, task) = match context.task(Self::META.id) {
-            Ok(found) => found,
-            Err(outcome) => return *outcome,
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let Some(found) = input.task else {
+            return Outcome::Ran(Ran::default());
         };
-        let task_dir = context
-            .settings
-            .task
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let (path, task) = (found.path, found.task);
         let findings = task
             .depends_on
             .iter()
             .filter_map(|entry| {
-                let candidates = [
-                    context.settings.root.join(&entry.text),
-                    task_dir.join(&entry.text),
-                ];
                 let at = Location::at(path, entry.line, None);
-                let Some(text) = candidates
-                    .iter()
-                    .find_map(|candidate| std::fs::read_to_string(candidate).ok())
-                else {
+                let Some(text) = input.contents.dependencies.get(&entry.text) else {
                     return Some(
                         Finding::new(
                             "dependency-missing",
@@ -199,7 +220,7 @@ impl ChangeCheck for Dependencies {
                         .with_fix("fix the path of the task file this task depends on"),
                     );
                 };
-                (!task::parse(&text).done).then(|| {
+                (!task::parse(text).done).then(|| {
                     Finding::new(
                         "dependency-not-done",
                         at,
@@ -221,16 +242,9 @@ struct Breaking {
 }
 
 impl ChangeCheck for BreakingChanges {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        if context.change().is_none() {
-            return context.without_change();
-        }
+    fn run(&self, input: &Input<'_>) -> Outcome {
         let mut breaking = Vec::new();
-        for versions in context.python {
+        for versions in input.python {
             if python::is_test_file(&versions.file.path) {
                 continue;
             }
@@ -243,13 +257,10 @@ impl ChangeCheck for BreakingChanges {
         if breaking.is_empty() {
             return Outcome::Ran(Ran::default());
         }
-        let section = match context.task {
-            crate::checks::change::TaskFile::Found { task, .. } => {
-                task.section_text("breaking changes")
-            }
-            crate::checks::change::TaskFile::Missing { .. } => None,
-        }
-        .unwrap_or_default();
+        let section = input
+            .task
+            .and_then(|found| found.task.section_text("breaking changes"))
+            .unwrap_or_default();
         let flagged = !section.trim().is_empty() && !task::says_none(&section);
         let findings = breaking
             .into_iter()

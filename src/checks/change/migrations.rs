@@ -1,13 +1,17 @@
 //! `migration-docs`: a schema change comes with an Alembic revision and
 //! with migration instructions.
 
-use crate::checks::change::{ChangeCheck, Context, TaskFile, analysis};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::OptionDoc;
+use crate::checks::change::{ChangeCheck, Input, analysis};
+use crate::checks::declare_check;
+use crate::checks::options::glob_set;
 use crate::config::FilterMode;
-use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
+use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
 use crate::git::FileStatus;
 use crate::python;
 use crate::task;
+use globset::GlobSet;
+use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -41,11 +45,59 @@ declare_check! {
     /// `migration_docs = [...]` for where your instructions live, or
     /// `enabled = false` in `[checks.migration-docs]`.
     pub struct MigrationDocs;
-    id: "migration-docs",
+    id: crate::checks::Builtin::MigrationDocs,
     title: "migrations documented",
     item: Item::DocsMigrations,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: OPTIONS,
+}
+
+/// `[checks.migration-docs]`: the check's own options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub docs: Option<Vec<String>>,
+}
+
+pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "docs",
+    default: Some(
+        "[\"docs/migrations/**\", \"MIGRATIONS.md\", \"UPGRADING.md\", \"CHANGELOG.md\"]",
+    ),
+    doc: "globs of the migration instructions",
+}];
+
+const DEFAULT: &[&str] = &[
+    "docs/migrations/**",
+    "MIGRATIONS.md",
+    "UPGRADING.md",
+    "CHANGELOG.md",
+];
+
+/// The options, compiled.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub docs: GlobSet,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Options::default().resolve().unwrap_or_else(|_| Settings {
+            docs: GlobSet::empty(),
+        })
+    }
+}
+
+impl Options {
+    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
+        let patterns = self
+            .docs
+            .unwrap_or_else(|| DEFAULT.iter().map(|glob| (*glob).to_owned()).collect());
+        let docs = glob_set(&patterns).map_err(|message| ("docs", message))?;
+        Ok(Settings { docs })
+    }
 }
 
 fn is_revision(path: &str, text: &str) -> bool {
@@ -57,27 +109,21 @@ fn is_revision(path: &str, text: &str) -> bool {
 }
 
 impl ChangeCheck for MigrationDocs {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        let Some(change) = context.change() else {
-            return context.without_change();
-        };
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let change = input.change();
         let revisions: Vec<&str> = change
             .files
             .iter()
             .filter(|file| file.status == FileStatus::Added)
             .filter(|file| {
-                context
+                input
                     .head_text(&file.path)
-                    .is_some_and(|text| is_revision(&file.path, &text))
+                    .is_some_and(|text| is_revision(&file.path, text))
             })
             .map(|file| file.path.as_str())
             .collect();
         let mut models: Vec<(Location, String)> = Vec::new();
-        for versions in context.python {
+        for versions in input.python {
             if python::is_test_file(&versions.file.path)
                 || revisions.contains(&versions.file.path.as_str())
             {
@@ -118,7 +164,10 @@ impl ChangeCheck for MigrationDocs {
         }
         if models.is_empty() && revisions.is_empty() {
             return Outcome::Ran(Ran {
-                summary: Some("no schema change".to_owned()),
+                facts: Facts {
+                    headline: Some(Headline::NoSchemaChange),
+                    ..Facts::default()
+                },
                 ..Ran::default()
             });
         }
@@ -137,14 +186,14 @@ impl ChangeCheck for MigrationDocs {
                 );
             }
         }
-        let documented_in_task = match context.task {
-            TaskFile::Found { task, .. } => task
+        let documented_in_task = input.task.is_some_and(|found| {
+            found
+                .task
                 .section_text("migration")
-                .is_some_and(|text| !text.trim().is_empty() && !task::says_none(&text)),
-            TaskFile::Missing { .. } => false,
-        };
+                .is_some_and(|text| !text.trim().is_empty() && !task::says_none(&text))
+        });
         let documented = documented_in_task
-            || context.changed(|path| context.settings.docs.migrations.is_match(path));
+            || input.changed(|path| input.own.migration_docs.docs.is_match(path));
         if !documented {
             let location = revisions
                 .first()

@@ -1,183 +1,315 @@
 //! Change checks: the Definition-of-Done lines that depend on what the
-//! change did (both versions of each changed file) and on the task file.
-//! They run after the tools, because some read this run's test results.
-//! Each check is one file; this module holds the context they share.
+//! change did and on the task file. Each is a pure function of an `Input`:
+//! the change, the texts of the files it touched at base and head, their
+//! parses, the task file and this run's test results. `prepare` builds the
+//! input from git and the disk; the fixture harness builds it from two
+//! trees. No check here reads a file or runs git.
 
-mod acceptance;
+pub mod acceptance;
 pub mod analysis;
-mod api_docs;
-mod comments;
-mod handoff;
-mod migrations;
-mod readme;
-mod tests_added;
+pub mod api_docs;
+pub mod comments;
+pub mod handoff;
+#[cfg(test)]
+pub mod harness;
+pub mod migrations;
+pub mod readme;
+pub mod tests_added;
 
-use crate::checks::Scope;
-use crate::checks::native::Meta;
-use crate::config::Settings;
-use crate::diagnostic::{Finding, Location, Outcome, Ran, TestCaseResult, TestOutcome};
-use crate::git::{Change, ChangedFile, FileStatus};
+use std::collections::BTreeMap;
+
+use crate::checks::options::OwnSettings;
+use crate::checks::{Described, Needs};
+use crate::config::{CheckSettings, Settings};
+use crate::diagnostic::{
+    CheckError, Finding, Location, Outcome, Ran, SkipReason, TestCaseResult, TestOutcome,
+};
+use crate::git::{Change, ChangeError, ChangedFile, FileStatus};
 use crate::python::{self, PythonFile, Source};
 use crate::task::Task;
 
 /// A check of the change or the task file.
-pub trait ChangeCheck: Sync {
-    fn meta(&self) -> &'static Meta;
-    fn run(&self, context: &Context<'_>) -> Outcome;
+pub trait ChangeCheck: Described + Sync {
+    /// Judges the input. The runner has already answered for a check whose
+    /// `Needs` are not met, so the change or the task it needs is there.
+    fn run(&self, input: &Input<'_>) -> Outcome;
 }
 
-/// The change checks, in id order.
-pub const ALL: &[&dyn ChangeCheck] = &[
-    &acceptance::AcceptanceCriteria,
-    &api_docs::ApiDocs,
-    &comments::Comments,
-    &handoff::BreakingChanges,
-    &handoff::Dependencies,
-    &handoff::E2eScenarios,
-    &migrations::MigrationDocs,
-    &readme::Readme,
-    &tests_added::TestsAdded,
-];
-
-/// The task file as found.
-pub enum TaskFile {
-    Missing { path: String },
-    Found { path: String, task: Task },
-}
-
-/// Both versions of a changed Python file.
+/// Both versions of a changed Python file, each parsed once.
 pub struct Versions {
     pub file: ChangedFile,
     pub base: Option<PythonFile>,
     pub head: Option<PythonFile>,
 }
 
-pub struct Context<'a> {
-    pub settings: &'a Settings,
-    pub scope: &'a Scope,
-    pub task: &'a TaskFile,
-    /// The tests this run's pytest reported; `None` when pytest did not run.
-    pub tests: Option<&'a [TestCaseResult]>,
-    /// The changed Python files, both versions parsed once.
-    pub python: &'a [Versions],
+/// The task file, found and parsed.
+#[derive(Clone, Copy)]
+pub struct TaskRef<'a> {
+    /// Project-relative.
+    pub path: &'a str,
+    pub task: &'a Task,
 }
 
-impl Context<'_> {
-    pub fn change(&self) -> Option<&Change> {
-        match self.scope {
-            Scope::Change(change) => Some(change),
-            Scope::All | Scope::Broken(_) => None,
-        }
-    }
+/// This run's test results, as the change checks see them.
+#[derive(Clone, Copy)]
+pub enum TestResults<'a> {
+    /// A test runner ran; these are its results.
+    Ran(&'a [TestCaseResult]),
+    /// No test runner ran (none selected, or it could not run): the checks
+    /// judge what they can and say the results were not run.
+    NotRun,
+}
 
-    /// The outcome for a check that needs the change when there is none.
-    pub fn without_change(&self) -> Outcome {
-        match self.scope {
-            Scope::Broken(error) => Outcome::Errored(error.to_string()),
-            Scope::All | Scope::Change(_) => {
-                Outcome::Skipped("--all: no change to compare".to_owned())
-            }
-        }
-    }
+/// The texts the change checks read, by project-relative path.
+#[derive(Debug, Default, Clone)]
+pub struct Contents {
+    /// Changed files before the change (by their old path for a rename).
+    pub base: BTreeMap<String, String>,
+    /// Changed files after the change, and README files whether changed or not.
+    pub head: BTreeMap<String, String>,
+    /// The task files named in `## Depends on`, by the entry as written.
+    pub dependencies: BTreeMap<String, String>,
+}
 
-    /// The task, or the outcome of a task-based check without one.
-    pub fn task(&self, id: &str) -> Result<(&str, &Task), Box<Outcome>> {
-        match self.task {
-            TaskFile::Found { path, task } => Ok((path, task)),
-            TaskFile::Missing { path } if self.settings.require_task => {
-                Err(Box::new(Outcome::Ran(Ran::findings(vec![
-                    Finding::new(
-                        "missing-task-file",
-                        Location::file(path.clone()),
-                        format!("no task file `{path}`"),
-                    )
-                    .with_fix(format!(
-                        "write `{path}` (see `dod explain {id}`), or pass --task FILE"
-                    )),
-                ]))))
-            }
-            TaskFile::Missing { path } => {
-                Err(Box::new(Outcome::Skipped(format!("no task file `{path}`"))))
-            }
-        }
-    }
+/// Everything a change check may read.
+pub struct Input<'a> {
+    /// `None` with `--all`; a check that `Needs::Change` always has one.
+    pub change: Option<&'a Change>,
+    pub contents: &'a Contents,
+    pub python: &'a [Versions],
+    /// A check that `Needs::Task` always has one.
+    pub task: Option<TaskRef<'a>>,
+    pub tests: TestResults<'a>,
+    /// The check's common settings (`exclude`).
+    pub check: &'a CheckSettings,
+    /// Every check's own options.
+    pub own: &'a OwnSettings,
+}
 
-    /// Whether a changed file (present after the change) matches.
-    pub fn changed(&self, matches: impl Fn(&str) -> bool) -> bool {
-        self.change()
-            .is_some_and(|change| change.present().any(|file| matches(&file.path)))
+impl Input<'_> {
+    /// The change; empty for a check that does not need one and has none.
+    pub fn change(&self) -> &Change {
+        self.change.unwrap_or(&EMPTY_CHANGE)
     }
 
     /// Every changed file, deleted ones included.
     pub fn changed_files(&self) -> &[ChangedFile] {
-        self.change().map_or(&[], |change| change.files.as_slice())
+        &self.change().files
     }
 
-    /// The text of a project file after the change.
-    pub fn head_text(&self, path: &str) -> Option<String> {
-        std::fs::read_to_string(self.settings.root.join(path)).ok()
+    /// Whether a changed file (present after the change) matches.
+    pub fn changed(&self, matches: impl Fn(&str) -> bool) -> bool {
+        self.change().present().any(|file| matches(&file.path))
+    }
+
+    /// A file's text after the change, when the input holds it.
+    pub fn head_text(&self, path: &str) -> Option<&str> {
+        self.contents.head.get(path).map(String::as_str)
+    }
+
+    /// A changed file's text before the change.
+    pub fn base_text(&self, file: &ChangedFile) -> Option<&str> {
+        let path = file.from.as_deref().unwrap_or(&file.path);
+        self.contents.base.get(path).map(String::as_str)
     }
 
     /// The outcome of a test by node id (a parametrized test's cases all
     /// count: the worst one wins); `None` when it did not run.
     pub fn test_outcome(&self, node_id: &str) -> Option<TestOutcome> {
-        let tests = self.tests?;
+        let TestResults::Ran(tests) = self.tests else {
+            return None;
+        };
         let prefix = format!("{node_id}[");
         let matching: Vec<TestOutcome> = tests
             .iter()
             .filter(|test| test.node_id == node_id || test.node_id.starts_with(&prefix))
             .map(|test| test.outcome)
             .collect();
-        if matching.is_empty() {
-            return None;
-        }
         let failed = matching
             .iter()
             .find(|outcome| matches!(outcome, TestOutcome::Failed | TestOutcome::Error));
-        Some(*failed.unwrap_or(&matching[0]))
+        failed.or(matching.first()).copied()
+    }
+
+    pub fn tests_ran(&self) -> bool {
+        matches!(self.tests, TestResults::Ran(_))
     }
 }
 
-/// Reads the task file and parses both versions of each changed Python file.
-pub fn prepare(settings: &Settings, scope: &Scope) -> (TaskFile, Vec<Versions>) {
-    let path =
-        crate::checks::external::relative_path(&settings.task.to_string_lossy(), &settings.root);
+static EMPTY_CHANGE: Change = Change {
+    base: crate::git::Base::NONE,
+    files: Vec::new(),
+};
+
+/// The task file as looked for.
+pub enum TaskFile {
+    Missing { path: String },
+    Found { path: String, task: Task },
+}
+
+impl TaskFile {
+    pub fn found(&self) -> Option<TaskRef<'_>> {
+        match self {
+            TaskFile::Found { path, task } => Some(TaskRef { path, task }),
+            TaskFile::Missing { .. } => None,
+        }
+    }
+}
+
+/// The input of the change checks, read once.
+pub struct Prepared {
+    pub task: TaskFile,
+    pub contents: Contents,
+    pub python: Vec<Versions>,
+}
+
+/// README files, read whether the change touched them or not.
+pub const READMES: [&str; 4] = ["README.md", "README.rst", "README.txt", "README"];
+
+/// Reads the task file, the changed files at head (from disk) and at base
+/// (one `git cat-file --batch`), the README files and the task files the
+/// task depends on, and parses the Python files once.
+pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared, ChangeError> {
+    let root = &settings.root;
+    let task_path = python::relative_path(&settings.task, root);
     let task = match std::fs::read_to_string(&settings.task) {
         Ok(text) => TaskFile::Found {
-            path,
+            path: task_path,
             task: crate::task::parse(&text),
         },
-        Err(_) => TaskFile::Missing { path },
+        Err(_) => TaskFile::Missing { path: task_path },
     };
-    let Scope::Change(change) = scope else {
-        return (task, Vec::new());
+    let mut contents = Contents::default();
+    for name in READMES {
+        if let Some(text) = python::read_text(root, name) {
+            contents.head.insert(name.to_owned(), text);
+        }
+    }
+    if let TaskFile::Found { task, .. } = &task {
+        let task_dir = settings.task.parent().unwrap_or(root);
+        for entry in &task.depends_on {
+            let text = [root.join(&entry.text), task_dir.join(&entry.text)]
+                .iter()
+                .find_map(|candidate| std::fs::read_to_string(candidate).ok());
+            if let Some(text) = text {
+                contents.dependencies.insert(entry.text.clone(), text);
+            }
+        }
+    }
+    let Some(change) = change else {
+        return Ok(Prepared {
+            task,
+            contents,
+            python: Vec::new(),
+        });
     };
-    let parsed = |path: &str, text: Option<String>| -> Option<PythonFile> {
-        match python::parse_text(path, text?) {
+    for file in change.present() {
+        if let Some(text) = python::read_text(root, &file.path) {
+            contents.head.insert(file.path.clone(), text);
+        }
+    }
+    let before: Vec<&str> = change
+        .files
+        .iter()
+        .filter(|file| file.status != FileStatus::Added)
+        .map(|file| file.from.as_deref().unwrap_or(&file.path))
+        .collect();
+    let base = crate::git::contents_at(root, &settings.repo_prefix, &change.base.commit, &before)?;
+    for (path, bytes) in base {
+        if !bytes.contains(&0) {
+            contents
+                .base
+                .insert(path, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    let python = parse_versions(change, &contents);
+    Ok(Prepared {
+        task,
+        contents,
+        python,
+    })
+}
+
+/// Parses both versions of each changed Python file.
+pub fn parse_versions(change: &Change, contents: &Contents) -> Vec<Versions> {
+    let parsed = |path: &str, text: Option<&String>| -> Option<PythonFile> {
+        match python::parse_text(path, text?.clone()) {
             Source::Parsed(file) => Some(*file),
             Source::Invalid { .. } => None,
         }
     };
-    let versions = change
+    change
         .files
         .iter()
         .filter(|file| python::is_python(&file.path))
         .map(|file| {
             let base_path = file.from.as_deref().unwrap_or(&file.path);
-            let base_text = match file.status {
-                FileStatus::Added => None,
-                _ => crate::git::show(&settings.root, &change.base.commit, base_path),
-            };
-            let head_text = match file.status {
-                FileStatus::Deleted => None,
-                _ => std::fs::read_to_string(settings.root.join(&file.path)).ok(),
-            };
             Versions {
                 file: file.clone(),
-                base: parsed(base_path, base_text),
-                head: parsed(&file.path, head_text),
+                base: match file.status {
+                    FileStatus::Added => None,
+                    _ => parsed(base_path, contents.base.get(base_path)),
+                },
+                head: match file.status {
+                    FileStatus::Deleted => None,
+                    _ => parsed(&file.path, contents.head.get(&file.path)),
+                },
             }
         })
-        .collect();
-    (task, versions)
+        .collect()
+}
+
+/// Runs one change check: answers for its needs, then runs it, turning a
+/// panic into an error that names the check.
+pub fn run(
+    check: &dyn ChangeCheck,
+    input: &Input<'_>,
+    task: &TaskFile,
+    broken: Option<&ChangeError>,
+    require_task: bool,
+) -> Outcome {
+    let meta = check.meta();
+    match meta.needs {
+        Needs::Files => {}
+        Needs::Change => {
+            if let Some(error) = broken {
+                return Outcome::Errored(CheckError::Change(error.clone()));
+            }
+            if input.change.is_none() {
+                return Outcome::Skipped(SkipReason::WholeProject);
+            }
+        }
+        Needs::Task => {
+            if let TaskFile::Missing { path } = task {
+                return missing_task(path, meta.id.as_str(), require_task);
+            }
+        }
+    }
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        #[cfg(test)]
+        crate::checks::fault::inject(meta.id.as_str(), input.contents.head.values());
+        check.run(input)
+    })) {
+        Ok(outcome) => outcome,
+        Err(panic) => Outcome::Errored(CheckError::crashed(None, &panic)),
+    }
+}
+
+/// The outcome of a check that needs the task file when there is none.
+fn missing_task(path: &str, id: &str, require_task: bool) -> Outcome {
+    if !require_task {
+        return Outcome::Skipped(SkipReason::TaskFileMissing {
+            path: path.to_owned(),
+        });
+    }
+    Outcome::Ran(Ran::findings(vec![
+        Finding::new(
+            "missing-task-file",
+            Location::file(path),
+            format!("no task file `{path}`"),
+        )
+        .with_fix(format!(
+            "write `{path}` (see `dod explain {id}`), or pass --task FILE"
+        )),
+    ]))
 }

@@ -3,12 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use crate::checks::change::{ChangeCheck, Context, analysis};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::OptionDoc;
+use crate::checks::change::{ChangeCheck, Input, analysis};
+use crate::checks::declare_check;
+use crate::checks::options::glob_set;
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
 use crate::git::{ChangedFile, ChangedLines, FileStatus};
 use crate::python;
+use globset::GlobSet;
+use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -42,11 +46,53 @@ declare_check! {
     /// `setup_docs = ["docs/setup.md"]` to document setup elsewhere, or
     /// `enabled = false` in `[checks.readme]`.
     pub struct Readme;
-    id: "readme",
+    id: crate::checks::Builtin::Readme,
     title: "README follows setup changes",
     item: Item::DocsReadme,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: OPTIONS,
+}
+
+/// `[checks.readme]`: the check's own options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub setup_docs: Option<Vec<String>>,
+}
+
+pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "setup_docs",
+    default: Some("[]"),
+    doc: "globs of docs besides README that document setup (env vars, dependencies)",
+}];
+
+/// README, wherever the setup docs are.
+const README: &[&str] = &["README", "README.*", "readme.*"];
+
+/// The options, compiled.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// README and the `setup_docs`.
+    pub docs: GlobSet,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Options::default().resolve().unwrap_or_else(|_| Settings {
+            docs: GlobSet::empty(),
+        })
+    }
+}
+
+impl Options {
+    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
+        let mut patterns: Vec<String> = README.iter().map(|glob| (*glob).to_owned()).collect();
+        patterns.extend(self.setup_docs.unwrap_or_default());
+        let docs = glob_set(&patterns).map_err(|message| ("setup_docs", message))?;
+        Ok(Settings { docs })
+    }
 }
 
 /// Setup files whose change README should follow, by name.
@@ -67,34 +113,28 @@ fn is_requirements(path: &str) -> bool {
 }
 
 impl ChangeCheck for Readme {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        let Some(change) = context.change() else {
-            return context.without_change();
-        };
-        let docs = &context.settings.docs.setup;
-        let readme_changed = context.changed(|path| docs.is_match(path));
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let change = input.change();
+        let docs = &input.own.readme.docs;
+        let readme_changed = input.changed(|path| docs.is_match(path));
         let mut triggers: Vec<(Location, String)> = Vec::new();
         for file in &change.files {
             let path = file.path.as_str();
             if is_setup_file(path) {
                 triggers.push((first_line(file), format!("setup file `{path}` changed")));
-            } else if let Some(what) = dependencies_changed(context, file, &change.base.commit) {
+            } else if let Some(what) = dependencies_changed(input, file) {
                 triggers.push((first_line(file), what));
             }
         }
         // Environment variables read after the change and not before.
-        let before: BTreeSet<String> = context
+        let before: BTreeSet<String> = input
             .python
             .iter()
             .filter_map(|versions| versions.base.as_ref())
             .flat_map(|file| analysis::env_vars(file).into_iter().map(|(name, _)| name))
             .collect();
         let mut new_vars: Vec<(String, Location)> = Vec::new();
-        for versions in context.python {
+        for versions in input.python {
             let Some(head) = &versions.head else { continue };
             if python::is_test_file(&versions.file.path) {
                 continue;
@@ -109,7 +149,7 @@ impl ChangeCheck for Readme {
                 }
             }
         }
-        let documentation: String = documentation_text(context);
+        let documentation: String = documentation_text(input);
         let mut findings = Vec::new();
         for (name, location) in &new_vars {
             let mention = name.trim_end_matches('*');
@@ -136,21 +176,16 @@ impl ChangeCheck for Readme {
     }
 }
 
-/// README and the `setup_docs`, after the change.
-fn documentation_text(context: &Context<'_>) -> String {
-    let root = &context.settings.root;
-    let mut text = String::new();
-    let mut candidates: Vec<String> = ["README.md", "README.rst", "README.txt", "README"]
+/// README and the changed `setup_docs`, after the change.
+fn documentation_text(input: &Input<'_>) -> String {
+    let docs = &input.own.readme.docs;
+    input
+        .contents
+        .head
         .iter()
-        .map(|name| (*name).to_owned())
-        .collect();
-    candidates.extend(context.changed_files().iter().map(|file| file.path.clone()));
-    for path in candidates {
-        if context.settings.docs.setup.is_match(&path) && root.join(&path).is_file() {
-            text.push_str(&std::fs::read_to_string(root.join(&path)).unwrap_or_default());
-        }
-    }
-    text
+        .filter(|(path, _)| docs.is_match(path.as_str()))
+        .map(|(_, text)| text.as_str())
+        .collect()
 }
 
 fn first_line(file: &ChangedFile) -> Location {
@@ -163,7 +198,7 @@ fn first_line(file: &ChangedFile) -> Location {
 }
 
 /// What changed in the declared dependencies of a file, if anything.
-fn dependencies_changed(context: &Context<'_>, file: &ChangedFile, base: &str) -> Option<String> {
+fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Option<String> {
     let path = file.path.as_str();
     let name = path.rsplit('/').next().unwrap_or(path);
     let kind = if is_requirements(path) {
@@ -178,19 +213,14 @@ fn dependencies_changed(context: &Context<'_>, file: &ChangedFile, base: &str) -
         return None;
     };
     let old = match file.status {
-        FileStatus::Added => String::new(),
-        _ => crate::git::show(
-            &context.settings.root,
-            base,
-            file.from.as_deref().unwrap_or(path),
-        )
-        .unwrap_or_default(),
+        FileStatus::Added => "",
+        _ => input.base_text(file).unwrap_or_default(),
     };
     let new = match file.status {
-        FileStatus::Deleted => String::new(),
-        _ => context.head_text(path).unwrap_or_default(),
+        FileStatus::Deleted => "",
+        _ => input.head_text(path).unwrap_or_default(),
     };
-    (declared(kind, &old) != declared(kind, &new))
+    (declared(kind, old) != declared(kind, new))
         .then(|| format!("dependencies in `{path}` changed"))
 }
 

@@ -6,10 +6,12 @@ use ruff_python_ast::comparable::ComparableStmt;
 use ruff_text_size::Ranged;
 
 use crate::checks::change::analysis::{self, Function};
-use crate::checks::change::{ChangeCheck, Context, Versions};
-use crate::checks::native::{Meta, declare_check};
+use crate::checks::change::{ChangeCheck, Input, Versions};
+use crate::checks::declare_check;
 use crate::config::FilterMode;
-use crate::diagnostic::{Facts, Finding, Item, Location, Outcome, Ran, Severity, TestOutcome};
+use crate::diagnostic::{
+    Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
+};
 use crate::python::{self, PythonFile};
 
 declare_check! {
@@ -39,11 +41,13 @@ declare_check! {
     /// `exclude` globs in `[checks.tests-added]` for code that is tested
     /// elsewhere, or `enabled = false`.
     pub struct TestsAdded;
-    id: "tests-added",
+    id: crate::checks::Builtin::TestsAdded,
     title: "tests added and passing",
     item: Item::CodeTestsAdded,
     skips_tests: false,
     filter: FilterMode::All,
+    needs: crate::checks::Needs::Change,
+    options: &[],
 }
 
 /// The functions of a file by qualified name.
@@ -85,16 +89,9 @@ fn statements(file: &PythonFile) -> Vec<ComparableStmt<'_>> {
 }
 
 impl ChangeCheck for TestsAdded {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
-    fn run(&self, context: &Context<'_>) -> Outcome {
-        if context.change().is_none() {
-            return context.without_change();
-        }
-        let options = context.settings.check(Self::META.id);
-        let (tests, sources): (Vec<&Versions>, Vec<&Versions>) = context
+    fn run(&self, input: &Input<'_>) -> Outcome {
+        let options = input.check;
+        let (tests, sources): (Vec<&Versions>, Vec<&Versions>) = input
             .python
             .iter()
             .partition(|versions| python::is_test_file(&versions.file.path));
@@ -125,20 +122,16 @@ impl ChangeCheck for TestsAdded {
         }
         let mut findings = Vec::new();
         if let (Some(first), true) = (sources.first(), added.is_empty()) {
-            let head = first
-                .head
-                .as_ref()
-                .expect("changed code has a head version");
             let changed = changed_functions(first);
-            let (location, what) = match changed.first() {
-                Some(function) => {
+            let (location, what) = match (changed.first(), first.head.as_ref()) {
+                (Some(function), Some(head)) => {
                     let (line, column) = head.line_column(function.node.start());
                     (
                         Location::at(first.file.path.clone(), line, Some(column)),
                         format!("`{}`", function.qualname),
                     )
                 }
-                None => (
+                _ => (
                     Location::file(first.file.path.clone()),
                     format!("`{}`", first.file.path),
                 ),
@@ -160,8 +153,21 @@ impl ChangeCheck for TestsAdded {
         }
         let mut results = Vec::new();
         for (node_id, location) in &added {
-            let outcome = context.test_outcome(node_id);
+            let outcome = input.test_outcome(node_id);
             results.push((node_id.clone(), outcome));
+            if !input.tests_ran() {
+                // Without a test run, judge what can be judged (a test was
+                // added) and say that it was not run; never fail for it.
+                findings.push(
+                    Finding::new(
+                        "test-not-run",
+                        location.clone(),
+                        format!("new or changed test `{node_id}` was not run: no test runner ran in this run"),
+                    )
+                    .with_severity(Severity::Note),
+                );
+                continue;
+            }
             let problem = match outcome {
                 Some(TestOutcome::Passed) => continue,
                 Some(TestOutcome::Failed | TestOutcome::Error) => (
@@ -171,10 +177,6 @@ impl ChangeCheck for TestsAdded {
                 Some(TestOutcome::Skipped) => (
                     "test-skipped",
                     format!("new or changed test `{node_id}` was skipped"),
-                ),
-                None if context.tests.is_none() => (
-                    "test-not-run",
-                    format!("new or changed test `{node_id}` did not run: pytest did not run"),
                 ),
                 None => (
                     "test-not-run",
@@ -212,21 +214,25 @@ impl ChangeCheck for TestsAdded {
                 }
             }
         }
-        let summary = match (sources.is_empty(), added.len()) {
-            (true, 0) => Some("no code changed".to_owned()),
-            (_, count) if findings.is_empty() => Some(format!(
-                "{count} test{} added or changed, passing",
-                if count == 1 { "" } else { "s" }
-            )),
+        let blocking = findings
+            .iter()
+            .any(|finding| finding.severity > Severity::Note);
+        let headline = match (sources.is_empty(), added.len()) {
+            (true, 0) => Some(Headline::NoCodeChanged),
+            (_, count) if !blocking && !input.tests_ran() => {
+                Some(Headline::TestsAddedNotRun { count })
+            }
+            (_, count) if findings.is_empty() => Some(Headline::TestsAdded { count }),
             _ => None,
         };
         Outcome::Ran(Ran {
             findings,
-            summary,
             facts: Facts {
                 tests_added: results,
+                headline,
                 ..Facts::default()
             },
+            ..Ran::default()
         })
     }
 }

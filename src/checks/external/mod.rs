@@ -17,7 +17,9 @@ pub use tool::ResolvedTool;
 
 use crate::checks::Scope;
 use crate::config::{CheckSettings, FilterMode};
-use crate::diagnostic::{Facts, Finding, Location, Outcome, Ran, Severity, ToolFact};
+use crate::diagnostic::{
+    CheckError, Facts, Finding, Headline, Location, Outcome, Ran, Severity, SkipReason, ToolFact,
+};
 use crate::process::{self, Exit, ProcessOutput, ProcessSpec, SpawnError};
 
 /// Runs one command check with the tool already resolved.
@@ -47,9 +49,7 @@ pub async fn run(
                 .filter(|path| !path.ends_with("conftest.py"))
                 .collect();
             if tests.is_empty() {
-                return Outcome::Skipped(
-                    "no test file changed (hook: pytest = \"changed\")".to_owned(),
-                );
+                return Outcome::Skipped(SkipReason::TestsUnchanged);
             }
             tests
         }
@@ -59,7 +59,7 @@ pub async fn run(
         .argv
         .iter()
         .any(|arg| arg == "{junit}")
-        .then(|| junit_path(&spec.id));
+        .then(|| junit_path(spec.id.as_str()));
     let mut args = expand_args(spec, tool, &files, junit.as_deref());
     args.extend(tests);
     // Python tools must not leave `__pycache__` folders in the change they check.
@@ -77,35 +77,35 @@ pub async fn run(
     let output = match output {
         Ok(output) => output,
         Err(SpawnError::NotFound { program }) => {
-            return Outcome::Errored(format!(
+            return Outcome::Errored(CheckError::Tool(format!(
                 "`{}` was not found; {}",
                 program.display(),
                 install_hint(spec)
-            ));
+            )));
         }
         Err(error @ SpawnError::Io { .. }) => {
-            return Outcome::Errored(format!(
+            return Outcome::Errored(CheckError::Tool(format!(
                 "{error}: {}",
                 std::error::Error::source(&error)
                     .map(ToString::to_string)
                     .unwrap_or_default()
-            ));
+            )));
         }
     };
     let code = match output.exit {
         Exit::Code(code) => code,
         Exit::TimedOut => {
-            return Outcome::Errored(format!(
+            return Outcome::Errored(CheckError::Tool(format!(
                 "timed out after {}s and was stopped; raise `timeout` in `[checks.{}]` of dod.toml, or make it faster",
                 spec.timeout, spec.id
-            ));
+            )));
         }
         Exit::Signal(signal) => {
-            return Outcome::Errored(format!(
+            return Outcome::Errored(CheckError::Tool(format!(
                 "`{}` was killed by signal {signal}:\n{}",
                 spec.tool,
                 output.tail(10)
-            ));
+            )));
         }
     };
     let mut outcome = interpret(spec, code, &output, junit_text.as_deref(), root);
@@ -131,8 +131,8 @@ pub async fn run(
 /// What `{files}` expands to, or why the check has nothing to do.
 /// Why a command check does not run.
 enum NothingToRun {
-    Skipped(String),
-    Errored(String),
+    Skipped(SkipReason),
+    Errored(CheckError),
 }
 
 fn files_argument(
@@ -142,7 +142,7 @@ fn files_argument(
 ) -> Result<Vec<String>, NothingToRun> {
     match scope {
         Scope::Broken(error) if check.filter != FilterMode::All || spec.takes_files() => {
-            Err(NothingToRun::Errored(error.to_string()))
+            Err(NothingToRun::Errored(CheckError::Change(error.clone())))
         }
         Scope::All | Scope::Broken(_) => Ok(spec.all_files.clone()),
         Scope::Change(change) => {
@@ -155,7 +155,7 @@ fn files_argument(
                 .filter(|path| crate::python::is_python(path) && !check.is_excluded(path))
                 .collect();
             if files.is_empty() {
-                Err(NothingToRun::Skipped("no Python file changed".to_owned()))
+                Err(NothingToRun::Skipped(SkipReason::PythonUnchanged))
             } else {
                 Ok(files)
             }
@@ -218,11 +218,11 @@ fn interpret(
 ) -> Outcome {
     let stdout = output.stdout_text();
     let crashed = |what: &str| {
-        Outcome::Errored(format!(
+        Outcome::Errored(CheckError::Tool(format!(
             "`{}` {what} (exit {code}):\n{}",
             spec.tool,
             output.tail(12)
-        ))
+        )))
     };
     if matches!(code, 126 | 127) {
         return crashed("could not be executed");
@@ -231,7 +231,7 @@ fn interpret(
         ParserKind::RuffJson => match code {
             0 | 1 => match ruff::parse(&stdout, root) {
                 Ok(findings) => Outcome::Ran(Ran::findings(findings)),
-                Err(message) => Outcome::Errored(message),
+                Err(message) => Outcome::Errored(CheckError::Tool(message)),
             },
             _ => crashed("failed"),
         },
@@ -255,10 +255,18 @@ fn interpret(
                 .as_deref()
                 .and_then(|pattern| regex::Regex::new(pattern).ok())
             else {
-                return Outcome::Errored(format!("`[checks.{}]` has no valid `pattern`", spec.id));
+                return Outcome::Errored(CheckError::Tool(format!(
+                    "`[checks.{}]` has no valid `pattern`",
+                    spec.id
+                )));
             };
             let text = format!("{stdout}\n{}", output.stderr_text());
-            Outcome::Ran(Ran::findings(pattern::parse(&text, &regex, &spec.id, root)))
+            Outcome::Ran(Ran::findings(pattern::parse(
+                &text,
+                &regex,
+                spec.id.as_str(),
+                root,
+            )))
         }
         ParserKind::ExitCode => {
             let ok = spec.ok_codes.clone().unwrap_or_else(|| vec![0]);
@@ -291,45 +299,48 @@ fn interpret_junit(
             .with_fix("add tests under `tests/` named `test_*.py`");
         return Outcome::Ran(Ran {
             findings: vec![finding],
-            summary: Some("no tests collected".to_owned()),
-            facts: Facts::default(),
+            facts: Facts {
+                headline: Some(Headline::NoTestsCollected),
+                ..Facts::default()
+            },
+            ..Ran::default()
         });
     }
     let Some(xml) = junit.filter(|_| matches!(code, 0..=2)) else {
-        return Outcome::Errored(format!(
+        return Outcome::Errored(CheckError::Tool(format!(
             "`{}` failed before writing its JUnit report (exit {code}):\n{}",
             spec.tool,
             output.tail(12)
-        ));
+        )));
     };
     let tests = match junit::parse(xml) {
         Ok(tests) => tests,
-        Err(message) => return Outcome::Errored(message),
+        Err(message) => return Outcome::Errored(CheckError::Tool(message)),
     };
     if code == 2 && tests.is_empty() {
-        return Outcome::Errored(format!(
+        return Outcome::Errored(CheckError::Tool(format!(
             "`{}` was interrupted (exit 2):\n{}",
             spec.tool,
             output.tail(12)
-        ));
+        )));
     }
     let findings = junit::findings(&tests);
     let count = |outcome| tests.iter().filter(|test| test.outcome == outcome).count();
     use crate::diagnostic::TestOutcome;
-    let summary = format!(
-        "{} passed, {} failed, {} errors, {} skipped",
-        count(TestOutcome::Passed),
-        count(TestOutcome::Failed),
-        count(TestOutcome::Error),
-        count(TestOutcome::Skipped)
-    );
+    let headline = Headline::Tests {
+        passed: count(TestOutcome::Passed),
+        failed: count(TestOutcome::Failed),
+        errors: count(TestOutcome::Error),
+        skipped: count(TestOutcome::Skipped),
+    };
     Outcome::Ran(Ran {
         findings,
-        summary: Some(summary),
         facts: Facts {
             tests,
+            headline: Some(headline),
             ..Facts::default()
         },
+        ..Ran::default()
     })
 }
 

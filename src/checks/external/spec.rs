@@ -6,25 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::checks::{Builtin, CheckId, Implementation};
 use crate::config::{CheckOptions, FilterMode};
 use crate::diagnostic::Item;
 use crate::error::ConfigError;
-
-/// The declarations shipped with dod, one file per tool.
-const BUILTIN: [(&str, &str); 3] = [
-    (
-        "checks/ruff.toml",
-        include_str!("../../../checks/ruff.toml"),
-    ),
-    (
-        "checks/mypy.toml",
-        include_str!("../../../checks/mypy.toml"),
-    ),
-    (
-        "checks/pytest.toml",
-        include_str!("../../../checks/pytest.toml"),
-    ),
-];
 
 /// How the tool's output becomes findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -46,7 +31,7 @@ pub enum ParserKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToolSpec {
-    pub id: String,
+    pub id: CheckId,
     pub title: String,
     pub item: Item,
     /// The executable to look up (project venv, PATH, managed environment).
@@ -86,6 +71,12 @@ fn default_all_files() -> Vec<String> {
 impl ToolSpec {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout)
+    }
+
+    /// Whether the check reports test results (a JUnit report): the
+    /// change checks read them, and the hook's profile narrows them.
+    pub fn produces_test_results(&self) -> bool {
+        self.parser == ParserKind::JunitXml
     }
 
     /// Whether the command names `{files}`: such a check has nothing to do
@@ -168,7 +159,7 @@ impl ToolSpec {
             })
             .unwrap_or_else(|| id.to_owned());
         let mut spec = ToolSpec {
-            id: id.to_owned(),
+            id: CheckId::parse(id),
             title: id.to_owned(),
             item: Item::CodeLint,
             tool,
@@ -226,16 +217,22 @@ impl ToolSpec {
 /// The built-in declarations, parsed. They are compiled in and covered by
 /// tests, so a failure here is a bug in dod, reported like a config error.
 pub fn builtin() -> Result<Vec<ToolSpec>, ConfigError> {
-    BUILTIN
+    Builtin::ALL
         .iter()
+        .filter_map(|builtin| match builtin.implementation() {
+            Implementation::Command(text) => {
+                Some((format!("checks/{}.toml", builtin.as_str()), text))
+            }
+            Implementation::Native(_) | Implementation::Change(_) => None,
+        })
         .map(|(path, text)| {
             let spec: ToolSpec = toml::from_str(text).map_err(|error| ConfigError::Parse {
-                path: path.into(),
+                path: path.clone().into(),
                 message: error.to_string(),
             })?;
             spec.validate().map_err(|message| ConfigError::Invalid {
                 source_name: format!("`{path}`"),
-                key: spec.id.clone(),
+                key: spec.id.to_string(),
                 message,
             })?;
             Ok(spec)
@@ -247,19 +244,22 @@ pub fn builtin() -> Result<Vec<ToolSpec>, ConfigError> {
 /// declares.
 pub fn resolve(
     options: &std::collections::BTreeMap<String, CheckOptions>,
-    is_native: impl Fn(&str) -> bool,
     source_name: &str,
 ) -> Result<Vec<ToolSpec>, ConfigError> {
     let mut specs = builtin()?;
     for (id, check) in options {
-        if let Some(spec) = specs.iter_mut().find(|spec| &spec.id == id) {
+        let in_process = matches!(
+            CheckId::parse(id).implementation(),
+            Some(Implementation::Native(_) | Implementation::Change(_))
+        );
+        if let Some(spec) = specs.iter_mut().find(|spec| spec.id == id.as_str()) {
             spec.apply(check);
             spec.validate().map_err(|message| ConfigError::Invalid {
                 source_name: source_name.to_owned(),
                 key: format!("checks.{id}"),
                 message,
             })?;
-        } else if !is_native(id) {
+        } else if !in_process {
             let spec = ToolSpec::declared(id, check).map_err(|message| ConfigError::Invalid {
                 source_name: source_name.to_owned(),
                 key: format!("checks.{id}"),
@@ -280,7 +280,7 @@ mod tests {
     fn builtin_declarations_parse_and_pin_versions() {
         let specs = builtin().unwrap();
         let ids: Vec<&str> = specs.iter().map(|spec| spec.id.as_str()).collect();
-        assert_eq!(ids, ["ruff", "mypy", "pytest"]);
+        assert_eq!(ids, ["mypy", "pytest", "ruff"]);
         for spec in &specs {
             let package = spec.package.as_deref().unwrap();
             assert!(

@@ -1,8 +1,9 @@
 //! Native checks: implemented in dod, run in-process on the files the Python
 //! front end parsed once. Each check is one file; this module declares the
-//! trait, the `declare_check!` macro that turns a check's doc comment into
-//! its `dod explain` text, the suppression comments, and the pass that runs
-//! every selected native check over every file in parallel.
+//! trait, the suppression comments, and the pass that runs every selected
+//! native check over every file in parallel. A panic in a check or on a
+//! file is caught there, so it costs only that file's result for that
+//! check, which becomes an error naming the file.
 
 mod bindings;
 pub mod print_calls;
@@ -14,63 +15,20 @@ pub mod type_hints;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::checks::Scope;
-use crate::config::{CheckSettings, FilterMode, Settings};
-use crate::diagnostic::{Facts, Finding, Item, Outcome, Ran};
+use crate::checks::options::OwnSettings;
+use crate::checks::{Described, Scope};
+use crate::config::{CheckSettings, Settings};
+use crate::diagnostic::{CheckError, Facts, Finding, Outcome, Ran, SkipReason};
 use crate::python::{self, Source};
 
-/// What `dod checks` and `dod explain` show of a native check.
-pub struct Meta {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub item: Item,
-    /// The doc comment: What it does / Why it matters / Example / How to fix / How to suppress.
-    pub explanation: &'static str,
-    /// Whether test files are out of scope unless config includes them.
-    pub skips_tests: bool,
-    /// The default filter against the change.
-    pub filter: FilterMode,
-}
-
-/// Declares a native check: the struct with its doc comment, and a `META`
-/// whose explanation is that same doc comment.
-macro_rules! declare_check {
-    (
-        $(#[doc = $doc:literal])*
-        $vis:vis struct $name:ident;
-        id: $id:literal,
-        title: $title:literal,
-        item: $item:expr,
-        skips_tests: $skips_tests:literal,
-        filter: $filter:expr $(,)?
-    ) => {
-        $(#[doc = $doc])*
-        $vis struct $name;
-
-        impl $name {
-            pub const META: $crate::checks::native::Meta = $crate::checks::native::Meta {
-                id: $id,
-                title: $title,
-                item: $item,
-                explanation: concat!($($doc, "\n"),*),
-                skips_tests: $skips_tests,
-                filter: $filter,
-            };
-        }
-    };
-}
-pub(crate) use declare_check;
-
 /// A check implemented in dod itself, run on each file in scope.
-pub trait NativeCheck: Sync {
-    fn meta(&self) -> &'static Meta;
-
+pub trait NativeCheck: Described + Sync {
     /// The `# noqa` codes that suppress a rule of this check; a listed code
     /// matches every code it prefixes (`ANN` matches `ANN001`).
     fn noqa_codes(&self, rule: &str) -> &'static [&'static str];
 
     /// The findings of one Python file, before suppressions and filters.
-    fn check(&self, source: &Source, settings: &CheckSettings) -> Vec<Finding>;
+    fn check(&self, source: &Source, own: &OwnSettings) -> Vec<Finding>;
 
     /// Whether the check also reads this non-Python file (config files).
     fn reads_text(&self, _path: &str) -> bool {
@@ -78,7 +36,7 @@ pub trait NativeCheck: Sync {
     }
 
     /// The findings of one non-Python text file.
-    fn check_text(&self, _path: &str, _text: &str, _settings: &CheckSettings) -> Vec<Finding> {
+    fn check_text(&self, _path: &str, _text: &str, _own: &OwnSettings) -> Vec<Finding> {
         Vec::new()
     }
 }
@@ -86,9 +44,16 @@ pub trait NativeCheck: Sync {
 /// The outcome of each native check, with the time it took (summed over
 /// the threads that ran it).
 pub struct NativeResult {
-    pub meta: &'static Meta,
+    pub check: &'static dyn NativeCheck,
     pub outcome: Outcome,
     pub duration: Duration,
+}
+
+/// What one check made of one file.
+struct FileResult {
+    index: usize,
+    findings: Result<Vec<Finding>, CheckError>,
+    duration: Duration,
 }
 
 /// Reads the files in scope once and runs every given check on each.
@@ -102,8 +67,8 @@ pub fn run(
             return checks
                 .iter()
                 .map(|check| NativeResult {
-                    meta: check.meta(),
-                    outcome: Outcome::Errored(error.to_string()),
+                    check: *check,
+                    outcome: Outcome::Errored(CheckError::Change(error.clone())),
                     duration: Duration::ZERO,
                 })
                 .collect();
@@ -129,50 +94,57 @@ pub fn run(
         .zip(&wanted)
         .filter(|(_, wanted)| wanted.contains(&true))
         .collect();
-    let options: Vec<&CheckSettings> = checks
-        .iter()
-        .map(|check| settings.check(check.meta().id))
-        .collect();
     let per_file = python::par_map(&jobs, settings.jobs, |(path, wanted)| {
-        check_file(checks, &options, wanted, &settings.root, path)
+        check_file(checks, &settings.own, wanted, &settings.root, path)
     });
 
-    let mut results: Vec<(Vec<Finding>, Duration, usize)> =
-        vec![(Vec::new(), Duration::ZERO, 0); checks.len()];
-    for file in per_file {
-        for (index, findings, duration) in file {
-            let (all, total, files) = &mut results[index];
-            all.extend(findings);
-            *total += duration;
+    let mut results: Vec<(Ran, Duration, usize)> =
+        (0..checks.len()).map(|_| Default::default()).collect();
+    for ((path, wanted), file) in jobs.iter().zip(per_file) {
+        // A panic outside any one check (reading or parsing the file) is
+        // an error of every check that wanted the file.
+        let file = file.unwrap_or_else(|panic| {
+            let error = CheckError::crashed(Some(path), panic.as_ref());
+            wanted
+                .iter()
+                .enumerate()
+                .filter(|(_, wanted)| **wanted)
+                .map(|(index, _)| FileResult {
+                    index,
+                    findings: Err(error.clone()),
+                    duration: Duration::ZERO,
+                })
+                .collect()
+        });
+        for result in file {
+            let (ran, total, files) = &mut results[result.index];
+            match result.findings {
+                Ok(findings) => ran.findings.extend(findings),
+                Err(error) => ran.errors.push(error),
+            }
+            *total += result.duration;
             *files += 1;
         }
     }
     checks
         .iter()
         .zip(results)
-        .map(|(check, (findings, duration, files))| {
-            if files == 0 {
-                let reason = match scope {
-                    Scope::Change(_) => "no file it reads changed",
-                    Scope::All | Scope::Broken(_) => "no file to check",
+        .map(|(check, (mut ran, duration, files))| {
+            let outcome = if files == 0 {
+                Outcome::Skipped(match scope {
+                    Scope::Change(_) => SkipReason::FilesUnchanged,
+                    Scope::All | Scope::Broken(_) => SkipReason::NothingToRead,
+                })
+            } else {
+                ran.facts = Facts {
+                    files_checked: Some(files),
+                    ..Facts::default()
                 };
-                return NativeResult {
-                    meta: check.meta(),
-                    outcome: Outcome::Skipped(reason.to_owned()),
-                    duration,
-                };
-            }
-            let facts = Facts {
-                files_checked: Some(files),
-                ..Facts::default()
+                Outcome::Ran(ran)
             };
             NativeResult {
-                meta: check.meta(),
-                outcome: Outcome::Ran(Ran {
-                    findings,
-                    summary: None,
-                    facts,
-                }),
+                check: *check,
+                outcome,
                 duration,
             }
         })
@@ -181,7 +153,7 @@ pub fn run(
 
 fn wants(check: &dyn NativeCheck, settings: &Settings, path: &str) -> bool {
     let meta = check.meta();
-    let options = settings.check(meta.id);
+    let options: &CheckSettings = settings.check(&meta.id.into());
     if !python::is_python(path) {
         return check.reads_text(path) && !options.is_excluded(path);
     }
@@ -189,14 +161,15 @@ fn wants(check: &dyn NativeCheck, settings: &Settings, path: &str) -> bool {
     !options.is_excluded(path) && (tests_in_scope || !python::is_test_file(path))
 }
 
-/// Loads one file and runs the checks that want it: `(check index, findings, time)`.
+/// Loads one file and runs the checks that want it, each on its own: a
+/// panic in one check is that check's error on this file alone.
 fn check_file(
     checks: &[&'static dyn NativeCheck],
-    options: &[&CheckSettings],
+    own: &OwnSettings,
     wanted: &[bool],
     root: &Path,
     path: &str,
-) -> Vec<(usize, Vec<Finding>, Duration)> {
+) -> Vec<FileResult> {
     let started = Instant::now();
     let input = if python::is_python(path) {
         Input::Python(python::load(root, path))
@@ -211,10 +184,14 @@ fn check_file(
         .filter(|(index, _)| wanted[*index])
         .map(|(index, check)| {
             let started = Instant::now();
-            let id = check.meta().id;
-            let findings = match &input {
+            let id = check.meta().id.as_str();
+            let run = || match &input {
                 Input::Python(source) => {
-                    let mut findings = check.check(source, options[index]);
+                    #[cfg(test)]
+                    if let Source::Parsed(file) = source {
+                        crate::checks::fault::inject(id, std::iter::once(&file.source));
+                    }
+                    let mut findings = check.check(source, own);
                     if let Source::Parsed(file) = source {
                         findings.retain(|finding| {
                             !suppression::is_suppressed(
@@ -228,7 +205,7 @@ fn check_file(
                     findings
                 }
                 Input::Text(Some(text)) => {
-                    let mut findings = check.check_text(path, text, options[index]);
+                    let mut findings = check.check_text(path, text, own);
                     findings.retain(|finding| {
                         !suppression::is_suppressed_in_text(
                             text,
@@ -242,12 +219,14 @@ fn check_file(
                 // Binary or unreadable: nothing a text check can say.
                 Input::Text(None) => Vec::new(),
             };
+            let findings = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                .map_err(|panic| CheckError::crashed(Some(path), panic.as_ref()));
             // The one read and parse is shared; each check carries its part.
-            (
+            FileResult {
                 index,
                 findings,
-                started.elapsed() + load_time / u32::try_from(wanting).unwrap_or(1),
-            )
+                duration: started.elapsed() + load_time / u32::try_from(wanting).unwrap_or(1),
+            }
         })
         .collect()
 }
@@ -257,41 +236,31 @@ enum Input {
     Text(Option<String>),
 }
 
-/// The native checks, in id order.
-pub const ALL: &[&dyn NativeCheck] = &[
-    &secrets::HardcodedSecrets,
-    &print_calls::PrintCalls,
-    &python_syntax::PythonSyntax,
-    &type_hints::TypeHints,
-];
-
-/// Drops the single leading space that `///` leaves on each doc line.
-pub fn dedent(text: &str) -> String {
-    text.lines()
-        .map(|line| line.strip_prefix(' ').unwrap_or(line))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::checks::{Builtin, Implementation};
 
-    /// Runs the fixture's check (named by its folder) the way a run does:
-    /// load, check, suppress.
-    fn findings(path: &Path) -> Vec<Finding> {
+    /// The native check a fixture folder is named after.
+    fn native(id: &str) -> Option<&'static dyn NativeCheck> {
+        Builtin::ALL
+            .iter()
+            .find(|builtin| builtin.as_str() == id)
+            .and_then(|builtin| match builtin.implementation() {
+                Implementation::Native(check) => Some(check),
+                Implementation::Change(_) | Implementation::Command(_) => None,
+            })
+    }
+
+    /// Runs the fixture's check the way a run does: load, check, suppress.
+    fn findings(check: &'static dyn NativeCheck, path: &Path) -> Vec<Finding> {
         let dir = path.parent().unwrap();
-        let id = dir.file_name().unwrap().to_str().unwrap();
-        let check = ALL.iter().find(|check| check.meta().id == id).unwrap();
         let name = path.file_name().unwrap().to_str().unwrap();
-        let options = CheckSettings::default();
-        check_file(&[*check], &[&options], &[true], dir, name)
+        check_file(&[check], &OwnSettings::default(), &[true], dir, name)
             .into_iter()
-            .flat_map(|(_, findings, _)| findings)
+            .flat_map(|result| result.findings.unwrap())
             .collect()
     }
 
@@ -306,45 +275,80 @@ mod tests {
             .collect()
     }
 
+    /// Every `tests/fixtures/<native-check-id>/*.py`: the findings fall on
+    /// exactly the lines marked `# error`, and are snapshotted.
     #[test]
     fn fixtures() {
-        insta::glob!(
-            "../../../tests/fixtures",
-            "{print-calls,type-hints,python-syntax}/*.py",
-            |path| {
-                let mut findings = findings(path);
-                findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                let mut lines: Vec<u32> = findings
-                    .iter()
-                    .filter_map(|finding| finding.location.line)
-                    .collect();
-                lines.dedup();
-                assert_eq!(
-                    lines,
-                    marked(path),
-                    "{}: findings on other lines than marked `# error`",
-                    path.display()
-                );
-                let rendered: Vec<String> =
-                    findings.iter().map(crate::render::finding_line).collect();
-                insta::assert_snapshot!(rendered.join("\n"));
-            }
-        );
+        insta::glob!("../../../tests/fixtures", "*/*.py", |path| {
+            let id = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            let Some(check) = native(id) else { return };
+            let mut findings = findings(check, path);
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let mut lines: Vec<u32> = findings
+                .iter()
+                .filter_map(|finding| finding.location.line)
+                .collect();
+            lines.dedup();
+            assert_eq!(
+                lines,
+                marked(path),
+                "{}: findings on other lines than marked `# error`",
+                path.display()
+            );
+            let rendered: Vec<String> = findings.iter().map(crate::render::finding_line).collect();
+            insta::assert_snapshot!(rendered.join("\n"));
+        });
     }
 
     #[test]
-    fn every_native_check_documents_itself() {
-        for check in ALL {
-            let text = dedent(check.meta().explanation);
-            assert!(text.starts_with("## What it does"), "{}", check.meta().id);
-            let stray = text
-                .lines()
-                .any(|line| line.starts_with(' ') && !line.starts_with("  "));
-            assert!(
-                !stray,
-                "{}: doc lines keep the leading space of `///`",
-                check.meta().id
-            );
+    fn a_panic_on_one_file_costs_only_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for index in 0..7 {
+            let marker = if index == 3 {
+                "# dod-test: panic[print-calls]\n"
+            } else {
+                ""
+            };
+            std::fs::write(
+                dir.path().join(format!("m{index}.py")),
+                format!("{marker}print({index})\n"),
+            )
+            .unwrap();
         }
+        let check = native("print-calls").unwrap();
+        let results: Vec<FileResult> = (0..7)
+            .flat_map(|index| {
+                check_file(
+                    &[check],
+                    &OwnSettings::default(),
+                    &[true],
+                    dir.path(),
+                    &format!("m{index}.py"),
+                )
+            })
+            .collect();
+        let crashed: Vec<&FileResult> = results.iter().filter(|r| r.findings.is_err()).collect();
+        assert_eq!(crashed.len(), 1);
+        assert!(
+            crashed[0]
+                .findings
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .contains("m3.py"),
+            "the error names the file"
+        );
+        let found: usize = results
+            .iter()
+            .filter_map(|result| result.findings.as_ref().ok())
+            .map(Vec::len)
+            .sum();
+        assert_eq!(found, 6, "the six other files keep their findings");
     }
 }

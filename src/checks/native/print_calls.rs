@@ -3,9 +3,10 @@
 use ruff_python_ast::Expr;
 use ruff_text_size::Ranged;
 
+use crate::checks::declare_check;
+use crate::checks::native::NativeCheck;
 use crate::checks::native::bindings::{Call, Model};
-use crate::checks::native::{NativeCheck, declare_check};
-use crate::config::CheckSettings;
+use crate::checks::options::OwnSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{PythonFile, Source};
 
@@ -45,18 +46,16 @@ declare_check! {
     /// `# dod: ignore[print-calls]`, or `exclude` globs in
     /// `[checks.print-calls]`; `include_tests = true` brings test files in.
     pub struct PrintCalls;
-    id: "print-calls",
+    id: crate::checks::Builtin::PrintCalls,
     title: "print() calls",
     item: Item::CodeLint,
     skips_tests: true,
     filter: crate::config::FilterMode::ChangedLines,
+    needs: crate::checks::Needs::Files,
+    options: &[],
 }
 
 impl NativeCheck for PrintCalls {
-    fn meta(&self) -> &'static crate::checks::native::Meta {
-        &Self::META
-    }
-
     fn noqa_codes(&self, rule: &str) -> &'static [&'static str] {
         match rule {
             "print-call" => &["T201"],
@@ -65,7 +64,7 @@ impl NativeCheck for PrintCalls {
         }
     }
 
-    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
+    fn check(&self, source: &Source, _own: &OwnSettings) -> Vec<Finding> {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };

@@ -1,7 +1,8 @@
 //! `python-syntax`: a Python file the front end could not read or parse.
 
-use crate::checks::native::{NativeCheck, declare_check};
-use crate::config::CheckSettings;
+use crate::checks::declare_check;
+use crate::checks::native::NativeCheck;
+use crate::checks::options::OwnSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::Source;
 
@@ -29,24 +30,22 @@ declare_check! {
     /// `exclude` globs in `[checks.python-syntax]` (for fixtures that are
     /// broken on purpose), or `enabled = false`.
     pub struct PythonSyntax;
-    id: "python-syntax",
+    id: crate::checks::Builtin::PythonSyntax,
     title: "Python files parse",
     item: Item::CodeLint,
     skips_tests: false,
     // A file that no longer parses fails wherever the error is.
     filter: crate::config::FilterMode::ChangedFiles,
+    needs: crate::checks::Needs::Files,
+    options: &[],
 }
 
 impl NativeCheck for PythonSyntax {
-    fn meta(&self) -> &'static crate::checks::native::Meta {
-        &Self::META
-    }
-
     fn noqa_codes(&self, _rule: &str) -> &'static [&'static str] {
         &[]
     }
 
-    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
+    fn check(&self, source: &Source, _own: &OwnSettings) -> Vec<Finding> {
         match source {
             Source::Parsed(_) => Vec::new(),
             Source::Invalid { path, problem } => {

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use ruff_python_ast::{Decorator, Expr, Stmt, StmtFunctionDef};
 use ruff_text_size::Ranged;
 
-use crate::checks::native::{NativeCheck, declare_check};
-use crate::config::CheckSettings;
+use crate::checks::declare_check;
+use crate::checks::native::NativeCheck;
+use crate::checks::options::OwnSettings;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{PythonFile, Source};
 
@@ -53,23 +54,21 @@ declare_check! {
     /// `# dod: ignore[type-hints]`, or `exclude` globs in
     /// `[checks.type-hints]`.
     pub struct TypeHints;
-    id: "type-hints",
+    id: crate::checks::Builtin::TypeHints,
     title: "type annotations on public functions",
     item: Item::CodeTypeHints,
     skips_tests: true,
     filter: crate::config::FilterMode::ChangedLines,
+    needs: crate::checks::Needs::Files,
+    options: &[],
 }
 
 impl NativeCheck for TypeHints {
-    fn meta(&self) -> &'static crate::checks::native::Meta {
-        &Self::META
-    }
-
     fn noqa_codes(&self, _rule: &str) -> &'static [&'static str] {
         &["ANN"]
     }
 
-    fn check(&self, source: &Source, _settings: &CheckSettings) -> Vec<Finding> {
+    fn check(&self, source: &Source, _own: &OwnSettings) -> Vec<Finding> {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };

@@ -8,9 +8,13 @@ mod values;
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
+use serde::Deserialize;
 
-use crate::checks::native::{Meta, NativeCheck, declare_check};
-use crate::config::{CheckSettings, FilterMode};
+use crate::checks::OptionDoc;
+use crate::checks::declare_check;
+use crate::checks::native::NativeCheck;
+use crate::checks::options::OwnSettings;
+use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{self, Source};
 use names::SecretKind;
@@ -103,25 +107,77 @@ declare_check! {
     /// `# dod: ignore[hardcoded-secrets]`; in config, `exclude` globs and
     /// `allow = ["regex", ...]` for values that are never secrets.
     pub struct HardcodedSecrets;
-    id: "hardcoded-secrets",
+    id: crate::checks::Builtin::HardcodedSecrets,
     title: "no hardcoded secrets",
     item: Item::CodeLint,
     skips_tests: false,
     filter: FilterMode::ChangedLines,
+    needs: crate::checks::Needs::Files,
+    options: OPTIONS,
+}
+
+/// `[checks.hardcoded-secrets]`: the check's own options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub allow: Option<Vec<String>>,
+    pub secret_names: Option<Vec<String>>,
+}
+
+pub const OPTIONS: &[OptionDoc] = &[
+    OptionDoc {
+        key: "allow",
+        default: Some("[]"),
+        doc: "regexes of values that are never secrets",
+    },
+    OptionDoc {
+        key: "secret_names",
+        default: Some("[]"),
+        doc: "more words that make a name secret-like",
+    },
+];
+
+/// The options, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Values that are never secrets.
+    pub allow: Vec<regex::Regex>,
+    /// Extra words that make a name secret-like, lower-case.
+    pub secret_names: Vec<String>,
+}
+
+impl Options {
+    /// Compiles the options; an error names the key.
+    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
+        let allow = self
+            .allow
+            .unwrap_or_default()
+            .iter()
+            .map(|pattern| regex::Regex::new(pattern))
+            .collect::<Result<_, _>>()
+            .map_err(|error| ("allow", error.to_string()))?;
+        let secret_names = self
+            .secret_names
+            .unwrap_or_default()
+            .iter()
+            .map(|name| name.to_ascii_lowercase())
+            .collect();
+        Ok(Settings {
+            allow,
+            secret_names,
+        })
+    }
 }
 
 const FIX: &str = "read it at run time (environment, settings, a secret manager) and rotate it";
 
 impl NativeCheck for HardcodedSecrets {
-    fn meta(&self) -> &'static Meta {
-        &Self::META
-    }
-
     fn noqa_codes(&self, _rule: &str) -> &'static [&'static str] {
         &["S105", "S106", "S107"]
     }
 
-    fn check(&self, source: &Source, settings: &CheckSettings) -> Vec<Finding> {
+    fn check(&self, source: &Source, own: &OwnSettings) -> Vec<Finding> {
+        let settings = &own.secrets;
         let Source::Parsed(file) = source else {
             return Vec::new();
         };
@@ -193,7 +249,8 @@ impl NativeCheck for HardcodedSecrets {
         config_files::is_config_file(path)
     }
 
-    fn check_text(&self, path: &str, text: &str, settings: &CheckSettings) -> Vec<Finding> {
+    fn check_text(&self, path: &str, text: &str, own: &OwnSettings) -> Vec<Finding> {
+        let settings = &own.secrets;
         let in_test = python::is_test_file(path);
         let mut findings = Vec::new();
         let mut last_name = None;
@@ -245,7 +302,7 @@ impl NativeCheck for HardcodedSecrets {
 }
 
 /// Whether a token-format match is a live secret.
-fn is_live(token: &patterns::Match<'_>, in_test: bool, settings: &CheckSettings) -> bool {
+fn is_live(token: &patterns::Match<'_>, in_test: bool, settings: &Settings) -> bool {
     if token.pattern.is_password {
         values::is_embedded_password(token.value, in_test, &settings.allow)
     } else {

@@ -22,6 +22,22 @@ pub enum InitError {
     },
 }
 
+/// `dod init`.
+pub fn run(
+    args: &crate::cli::InitArgs,
+    stdout: &mut dyn std::io::Write,
+) -> anyhow::Result<crate::ExitStatus> {
+    let root = crate::commands::project_root(&args.path)?;
+    let settings = Settings::for_listing(
+        root.clone(),
+        crate::config::Options::default(),
+        crate::config::ConfigSource::Defaults,
+    )?;
+    let path = write(&root, &settings, args.pyproject)?;
+    writeln!(stdout, "wrote {}", path.display())?;
+    Ok(crate::ExitStatus::Done)
+}
+
 /// Writes the starter config; returns the file written.
 pub fn write(root: &Path, settings: &Settings, pyproject: bool) -> Result<PathBuf, InitError> {
     if pyproject {
@@ -91,24 +107,27 @@ fn starter(settings: &Settings, prefix: &str) -> String {
         table("hook")
     );
     for check in checks::all(settings) {
-        let options = settings.check(&check.id);
         let _ = write!(
             text,
-            "\n# {} ({}, item {}).\n# [{}]\n# enabled = true\n# severity = \"error\"  # \"warn\" reports without blocking\n# filter = \"{}\"\n# exclude = []\n",
+            "\n# {} ({}, item {}).\n# [{}]\n",
             check.title,
             check.kind.as_str(),
             check.item.id(),
             table(&format!("checks.{}", check.id)),
-            options.filter.as_str()
         );
-        if let Some(spec) = settings.commands.iter().find(|spec| spec.id == check.id) {
-            let _ = writeln!(text, "# timeout = {}", spec.timeout);
-        }
-        if !check.kind.is_command()
-            && check.id != "python-syntax"
-            && check.id != "hardcoded-secrets"
-        {
-            let _ = writeln!(text, "# include_tests = false");
+        for key in &check.keys {
+            let value = match (&key.default, key.key) {
+                (Some(default), _) => default.clone(),
+                // No default: an example of the form the key takes.
+                (None, "command") => {
+                    match settings.commands.iter().find(|spec| spec.id == check.id) {
+                        Some(spec) => format!("\"{}\"", spec.tool),
+                        None => continue,
+                    }
+                }
+                (None, _) => continue,
+            };
+            let _ = writeln!(text, "# {} = {value}  # {}", key.key, key.doc);
         }
     }
     text
@@ -138,6 +157,46 @@ mod tests {
             write(dir.path(), &settings(), false),
             Err(InitError::Exists { .. })
         ));
+    }
+
+    /// Uncommented, every key the starter writes is accepted back, and
+    /// every check's every key with a default is written.
+    #[test]
+    fn every_key_the_starter_writes_is_accepted_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), &settings(), false).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let uncommented: String = text
+            .lines()
+            .map(|line| {
+                let line = line.strip_prefix("# ").unwrap_or(line);
+                let is_setting = line.starts_with('[')
+                    || line
+                        .split_once(" = ")
+                        .is_some_and(|(key, _)| !key.contains(' ') && !key.is_empty());
+                if is_setting { line } else { "" }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The hook's example lists are examples, not defaults.
+        std::fs::write(&path, &uncommented).unwrap();
+        let (options, source) = crate::config::load(dir.path())
+            .unwrap_or_else(|error| panic!("{error}\n{uncommented}"));
+        let settings = Settings::for_listing(dir.path().to_owned(), options, source)
+            .unwrap_or_else(|error| panic!("{error}\n{uncommented}"));
+        for check in checks::all(&settings) {
+            for key in check.keys.iter().filter(|key| key.default.is_some()) {
+                assert!(
+                    uncommented.contains(&format!("{} = ", key.key)),
+                    "`{}` of `{}` is not written",
+                    key.key,
+                    check.id
+                );
+            }
+        }
+        let (options, _) = crate::config::load(dir.path()).unwrap();
+        assert!(options.checks.contains_key("ruff"));
+        assert!(options.own.contains_key("hardcoded-secrets"));
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn decide(report: &Report, block_on: &[Item], report_path: Option<&str>) -> 
             format!(
                 "{}: {}",
                 check.id,
-                crate::render::first_line(&check.summary)
+                crate::render::first_line(&crate::render::summary(check))
             )
         })
         .collect();

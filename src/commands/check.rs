@@ -1,0 +1,318 @@
+//! `dod check`: resolve the settings, work out the change, run the gate,
+//! print the checklist and write every output asked for.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::ExitStatus;
+use crate::checks::Scope;
+use crate::cli::{CheckArgs, ColorChoice};
+use crate::commands::project_root;
+use crate::config::{self, Settings};
+use crate::error::UsageError;
+use crate::git;
+use crate::render;
+use crate::report::Report;
+use crate::runner;
+
+pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
+    let (report, settings) = gate(args, Profile::Check)?;
+    let style = render::terminal::Style {
+        color: use_color(args.color, io::stdout().is_terminal()),
+        quiet: settings.quiet,
+    };
+    render::terminal::render(&report, style, stdout)?;
+    write_outputs(&report, args)?;
+    if args.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+        github_outputs(&report, stdout)?;
+    }
+    Ok(report.verdict.into())
+}
+
+/// Whether to colour a stream: `--color`, then `NO_COLOR`, then whether it
+/// is a terminal.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    }
+}
+
+/// Which run: `dod check` itself, or the stop hook with its `[hook]` profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Check,
+    Hook,
+}
+
+/// Runs the gate and returns the report.
+pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Settings)> {
+    let root = project_root(&args.path)?;
+    let (options, source) = config::load(&root)?;
+    let mut settings = Settings::resolve(root, options, source, args)?;
+    if profile == Profile::Hook {
+        // The hook's profile: the test run on the changed tests only, or none.
+        match settings.hook.pytest.unwrap_or_default() {
+            config::HookPytest::All => {}
+            config::HookPytest::Changed => settings.changed_tests_only = true,
+            config::HookPytest::Skip => {
+                let runners: Vec<String> = settings
+                    .commands
+                    .iter()
+                    .filter(|spec| spec.produces_test_results())
+                    .map(|spec| spec.id.to_string())
+                    .collect();
+                settings.selection.skip.extend(runners);
+            }
+        }
+    }
+    let repository = git::toplevel(&settings.root);
+    if let Ok(Some(top)) = &repository {
+        let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.clone());
+        settings.repo_prefix = repo_prefix(&settings.root, &top);
+        settings.repository = Some(top);
+    }
+
+    let scope = if settings.all {
+        Scope::All
+    } else {
+        match repository {
+            Err(git::GitMissing) => return Err(UsageError::GitMissing.into()),
+            Ok(None) => {
+                return Err(UsageError::NotARepository {
+                    path: settings.root.clone(),
+                }
+                .into());
+            }
+            Ok(Some(_)) => {
+                let ci = git::CiEnv::from_process();
+                let change = if args.staged {
+                    git::staged(&settings.root)
+                } else {
+                    git::change(
+                        &settings.root,
+                        settings.base.as_deref(),
+                        settings.config_base.as_deref(),
+                        &ci,
+                    )
+                };
+                match change {
+                    Ok(change) => Scope::Change(change),
+                    Err(error) => Scope::Broken(error),
+                }
+            }
+        }
+    };
+
+    let progress = Arc::new(render::progress::Progress::new(
+        settings.quiet,
+        use_color(args.color, io::stderr().is_terminal()),
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.jobs.clamp(1, 8))
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let printer = Arc::clone(&progress);
+    let report = runtime.block_on(runner::run(
+        &settings,
+        scope,
+        Arc::new(move |event| printer.event(&event)),
+    ));
+    progress.clear();
+    Ok((report?, settings))
+}
+
+fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
+    type Renderer = fn(&Report, &mut dyn Write) -> io::Result<()>;
+    let outputs: [(Option<&PathBuf>, Renderer); 4] = [
+        (args.report.as_ref(), render::markdown::render),
+        (args.json.as_ref(), render::json::render),
+        (args.junit.as_ref(), render::junit::render),
+        (args.sarif.as_ref(), render::sarif::render),
+    ];
+    for (path, render) in outputs {
+        let Some(path) = path else { continue };
+        write_file(path, |file| render(report, file))?;
+    }
+    Ok(())
+}
+
+/// Writes one output file.
+pub fn write_file(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), UsageError> {
+    let write = || -> io::Result<()> {
+        let mut file = BufWriter::new(File::create(path)?);
+        render(&mut file)?;
+        file.flush()
+    };
+    write().map_err(|source| UsageError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// In GitHub Actions: annotations on stdout and the job summary appended to
+/// `$GITHUB_STEP_SUMMARY`.
+fn github_outputs(report: &Report, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    render::github::annotations(report, stdout)?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+        let path = PathBuf::from(path);
+        let append = || -> io::Result<()> {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            file.write_all(render::github::summary(report).as_bytes())
+        };
+        append().map_err(|source| UsageError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// The project root relative to its repository's root, with a trailing `/`.
+fn repo_prefix(root: &Path, top: &Path) -> String {
+    match root.strip_prefix(top) {
+        Ok(relative) if !relative.as_os_str().is_empty() => {
+            format!("{}/", relative.to_string_lossy())
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{Builtin, CheckId};
+    use crate::diagnostic::Status;
+
+    fn args(path: &Path, extra: &[&str]) -> CheckArgs {
+        use clap::Parser as _;
+        let mut argv = vec!["dod", "check"];
+        argv.extend_from_slice(extra);
+        let path = path.to_str().unwrap();
+        argv.push(path);
+        match crate::cli::Cli::parse_from(argv).command {
+            crate::cli::Command::Check(args) => args,
+            _ => unreachable!(),
+        }
+    }
+
+    /// A check that panics (fault injection, test builds only) is an
+    /// error of that check, exit 2; the other checks keep their results,
+    /// and the crashed check keeps its findings on the other six files.
+    #[test]
+    fn a_panicking_check_is_an_error_and_loses_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for index in 0..7 {
+            let marker = if index == 2 {
+                "# dod-test: panic[print-calls]\n"
+            } else {
+                ""
+            };
+            std::fs::write(
+                dir.path().join(format!("m{index}.py")),
+                format!("{marker}def f{index}(x):\n    print(x)\n"),
+            )
+            .unwrap();
+        }
+        let args = args(
+            dir.path(),
+            &[
+                "--all",
+                "--only",
+                "print-calls,type-hints",
+                "--no-provision",
+                "-q",
+            ],
+        );
+        let (report, _) = gate(&args, Profile::Check).unwrap();
+        let print_calls = report.check(&CheckId::from(Builtin::PrintCalls)).unwrap();
+        assert_eq!(print_calls.status, Status::Error);
+        assert!(
+            print_calls.errors[0].to_string().contains("m2.py"),
+            "{:?}",
+            print_calls.errors
+        );
+        assert_eq!(
+            print_calls.findings.len(),
+            6,
+            "the six other files keep theirs"
+        );
+        let type_hints = report.check(&CheckId::from(Builtin::TypeHints)).unwrap();
+        assert_eq!(type_hints.status, Status::Fail);
+        assert_eq!(type_hints.findings.len(), 14, "every file's missing hints");
+        let item = report
+            .items
+            .iter()
+            .find(|item| item.item == crate::diagnostic::Item::CodeLint)
+            .unwrap();
+        assert_eq!(item.status, Status::Error);
+        assert_eq!(ExitStatus::from(report.verdict), ExitStatus::Error);
+    }
+
+    /// A change check that panics is an error; the other change checks
+    /// still report.
+    #[test]
+    fn a_panicking_change_check_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .output()
+                .unwrap();
+            assert!(status.status.success(), "{status:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("app.py"), "X = 1\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        std::fs::write(
+            dir.path().join("app.py"),
+            "# dod-test: panic[readme]\nimport os\nX = os.environ[\"NEW_VAR\"]\n",
+        )
+        .unwrap();
+        let args = args(
+            dir.path(),
+            &[
+                "--base",
+                "main",
+                "--only",
+                "readme,comments",
+                "--no-provision",
+                "-q",
+            ],
+        );
+        let (report, _) = gate(&args, Profile::Check).unwrap();
+        let readme = report.check(&CheckId::from(Builtin::Readme)).unwrap();
+        assert_eq!(readme.status, Status::Error);
+        let comments = report.check(&CheckId::from(Builtin::Comments)).unwrap();
+        assert_eq!(comments.status, Status::Pass);
+        assert_eq!(ExitStatus::from(report.verdict), ExitStatus::Error);
+    }
+
+    #[test]
+    fn an_empty_selection_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = args(dir.path(), &["--all", "--only", "ruff", "--skip", "ruff"]);
+        let error = gate(&args, Profile::Check).unwrap_err().to_string();
+        assert!(error.contains("selects no check"), "{error}");
+    }
+}
