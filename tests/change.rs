@@ -41,6 +41,7 @@ fn run_status(project: &Project, checks: &str, item: &str) -> String {
 }
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn changed_code_needs_a_passing_test() {
     let project = service();
     project.write("app/calc.py", &CALC.replace("return a + b", "return b + a"));
@@ -89,6 +90,7 @@ const TASK: &str = "# Task: uploads\n\n## Acceptance criteria\n\
 ## E2E scenarios\nNone\n";
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn acceptance_criteria_checked_and_their_tests_pass() {
     let project = service();
     project.write("TASK.md", TASK);
@@ -144,6 +146,7 @@ fn assert_nothing_triggered(project: &Project) {
 }
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn rename_only_change_triggers_nothing() {
     let project = service();
     project.git(&["mv", "app/calc.py", "app/arith.py"]);
@@ -156,6 +159,7 @@ fn rename_only_change_triggers_nothing() {
 }
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn output_report_for_a_worked_change() {
     let project = service();
     project.write(

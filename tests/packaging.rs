@@ -13,6 +13,7 @@ fn manifest_dir() -> &'static Path {
 }
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn pre_commit_try_repo_runs_dod_on_the_staged_change() {
     let project = Project::new();
     project.write("app/calc.py", &format!("import os\n{}", common::CALC));
@@ -51,6 +52,7 @@ fn pre_commit_try_repo_runs_dod_on_the_staged_change() {
 }
 
 #[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn wheel_installs_dod_into_a_virtualenv() {
     let out = tempfile::tempdir().unwrap();
     // The dev profile reuses the test build; the wheel is the same shape.
