@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use ruff_python_ast::statement_visitor::{self, StatementVisitor};
 use ruff_python_ast::token::TokenKind;
-use ruff_python_ast::{ModModule, PySourceType, Stmt, StmtFunctionDef};
+use ruff_python_ast::{ModModule, PySourceType, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_python_parser::{Parsed, parse_unchecked_source};
 use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -112,6 +113,59 @@ impl PythonFile {
             .find(|token| matches!(token.kind(), TokenKind::Def | TokenKind::Async))
             .map_or(function.start(), Ranged::start)
     }
+}
+
+/// A class or function around a statement.
+#[derive(Debug, Clone, Copy)]
+pub enum Enclosing<'a> {
+    Class(&'a StmtClassDef),
+    Function(&'a StmtFunctionDef),
+}
+
+impl<'a> Enclosing<'a> {
+    pub fn name(self) -> &'a str {
+        match self {
+            Enclosing::Class(class) => class.name.as_str(),
+            Enclosing::Function(function) => function.name.as_str(),
+        }
+    }
+}
+
+/// The one walk over a module's statements that the checks share: it
+/// enters every body (`if`/`elif`/`else`, every `try` handler with `else`
+/// and `finally`, `with`, `for` and `while` with their `else`, `match`
+/// cases, classes and functions) and calls `visit` with each statement and
+/// the classes and functions around it, outermost first.
+pub fn walk_statements<'a>(suite: &'a [Stmt], visit: &mut dyn FnMut(&'a Stmt, &[Enclosing<'a>])) {
+    struct Walker<'a, 'v> {
+        enclosing: Vec<Enclosing<'a>>,
+        visit: &'v mut dyn FnMut(&'a Stmt, &[Enclosing<'a>]),
+    }
+    impl<'a> StatementVisitor<'a> for Walker<'a, '_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            (self.visit)(stmt, &self.enclosing);
+            let scope = match stmt {
+                Stmt::ClassDef(class) => Some((Enclosing::Class(class), class.body.as_slice())),
+                Stmt::FunctionDef(function) => {
+                    Some((Enclosing::Function(function), function.body.as_slice()))
+                }
+                _ => None,
+            };
+            match scope {
+                Some((enclosing, body)) => {
+                    self.enclosing.push(enclosing);
+                    self.visit_body(body);
+                    self.enclosing.pop();
+                }
+                None => statement_visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    Walker {
+        enclosing: Vec::new(),
+        visit,
+    }
+    .visit_body(suite);
 }
 
 /// The dotted module name of a project-relative path: `app/routes.py` is
@@ -506,6 +560,29 @@ mod tests {
                 .collect::<Vec<_>>(),
             items.iter().map(|n| n * 2).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn the_walk_enters_every_body() {
+        let Source::Parsed(file) = parse_text(
+            "m.py",
+            "try:\n    import a\nexcept ImportError:\n    def f(): pass\n\
+             with x:\n    class C:\n        def m(self):\n            def inner(): pass\n\
+             for i in y:\n    pass\nelse:\n    def g(): pass\n\
+             match z:\n    case 1:\n        def h(): pass\n"
+                .to_owned(),
+        ) else {
+            panic!("parses")
+        };
+        let mut seen = Vec::new();
+        walk_statements(file.suite(), &mut |stmt, enclosing| {
+            if let Stmt::FunctionDef(function) = stmt {
+                let mut path: Vec<&str> = enclosing.iter().map(|scope| scope.name()).collect();
+                path.push(function.name.as_str());
+                seen.push(path.join("."));
+            }
+        });
+        assert_eq!(seen, ["f", "C.m", "C.m.inner", "g", "h"]);
     }
 
     #[test]

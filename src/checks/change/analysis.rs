@@ -9,7 +9,7 @@ use ruff_python_ast::comparable::ComparableStmt;
 use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextSize};
 
-use crate::python::PythonFile;
+use crate::python::{self, Enclosing, PythonFile};
 
 /// A function or method, with its dotted name inside the module.
 pub struct Function<'a> {
@@ -68,72 +68,48 @@ fn is_public_part(name: &str) -> bool {
     !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__") && name.len() > 4)
 }
 
-/// Every function and method, depth first.
+/// Every function and method, in source order, wherever it is defined
+/// (under `if`, `try`, `with`, ...), nested ones included.
 pub fn functions(file: &PythonFile) -> Vec<Function<'_>> {
     let mut found = Vec::new();
-    collect_functions(file.suite(), "", true, false, &mut found);
+    python::walk_statements(file.suite(), &mut |stmt, enclosing| {
+        let Stmt::FunctionDef(function) = stmt else {
+            return;
+        };
+        let mut parts: Vec<&str> = enclosing.iter().map(|scope| scope.name()).collect();
+        parts.push(function.name.as_str());
+        found.push(Function {
+            qualname: parts.join("."),
+            node: function,
+            stmt,
+            in_class: matches!(enclosing.last(), Some(Enclosing::Class(_))),
+            public: parts.iter().all(|part| is_public_part(part)),
+        });
+    });
     found
 }
 
-fn collect_functions<'a>(
-    body: &'a [Stmt],
-    prefix: &str,
-    public: bool,
-    in_class: bool,
-    found: &mut Vec<Function<'a>>,
-) {
-    for stmt in body {
-        match stmt {
-            Stmt::FunctionDef(function) => {
-                let qualname = format!("{prefix}{}", function.name);
-                let public = public && is_public_part(function.name.as_str());
-                found.push(Function {
-                    qualname: qualname.clone(),
-                    node: function,
-                    stmt,
-                    in_class,
-                    public,
-                });
-                collect_functions(
-                    &function.body,
-                    &format!("{qualname}."),
-                    public,
-                    false,
-                    found,
-                );
-            }
-            Stmt::ClassDef(class) => {
-                let qualname = format!("{prefix}{}", class.name);
-                let public = public && is_public_part(class.name.as_str());
-                collect_functions(&class.body, &format!("{qualname}."), public, true, found);
-            }
-            Stmt::If(node) => {
-                collect_functions(&node.body, prefix, public, in_class, found);
-                for clause in &node.elif_else_clauses {
-                    collect_functions(&clause.body, prefix, public, in_class, found);
-                }
-            }
-            Stmt::Try(node) => {
-                collect_functions(&node.body, prefix, public, in_class, found);
-                collect_functions(&node.orelse, prefix, public, in_class, found);
-            }
-            _ => {}
+/// The statements outside any class or function (under `if`, `try`,
+/// `with`, ... too), in order.
+fn module_level(file: &PythonFile) -> Vec<&Stmt> {
+    let mut found = Vec::new();
+    python::walk_statements(file.suite(), &mut |stmt, enclosing| {
+        if enclosing.is_empty() {
+            found.push(stmt);
         }
-    }
+    });
+    found
 }
 
-/// Top-level classes by name.
+/// Module-level classes (under `if`, `try`, `with`, ... too), in order.
 pub fn classes(file: &PythonFile) -> Vec<&StmtClassDef> {
-    file.suite()
-        .iter()
-        .filter_map(|stmt| {
-            if let Stmt::ClassDef(class) = stmt {
-                Some(class)
-            } else {
-                None
-            }
-        })
-        .collect()
+    let mut found = Vec::new();
+    python::walk_statements(file.suite(), &mut |stmt, enclosing| {
+        if let (Stmt::ClassDef(class), true) = (stmt, enclosing.is_empty()) {
+            found.push(class);
+        }
+    });
+    found
 }
 
 /// The last name of `x`, `a.b.x`, or `x(...)`.
@@ -185,7 +161,7 @@ const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "op
 pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
     // Blueprint / APIRouter objects and their prefixes, from module-level assignments.
     let mut prefixes: BTreeMap<String, (Framework, String)> = BTreeMap::new();
-    for stmt in file.suite() {
+    for stmt in module_level(file) {
         let Stmt::Assign(assign) = stmt else { continue };
         let (Some(Expr::Name(target)), Expr::Call(call)) =
             (assign.targets.first(), assign.value.as_ref())
@@ -370,25 +346,15 @@ pub fn has_docstring(body: &[Stmt]) -> bool {
     matches!(body.first(), Some(Stmt::Expr(expr)) if matches!(expr.value.as_ref(), Expr::StringLiteral(_)))
 }
 
+/// The calls made as statements, anywhere in the module.
 fn collect_calls<'a>(body: &'a [Stmt], found: &mut Vec<&'a ruff_python_ast::ExprCall>) {
-    for stmt in body {
-        match stmt {
-            Stmt::Expr(expr) => {
-                if let Expr::Call(call) = expr.value.as_ref() {
-                    found.push(call);
-                }
-            }
-            Stmt::FunctionDef(function) => collect_calls(&function.body, found),
-            Stmt::If(node) => {
-                collect_calls(&node.body, found);
-                for clause in &node.elif_else_clauses {
-                    collect_calls(&clause.body, found);
-                }
-            }
-            Stmt::With(node) => collect_calls(&node.body, found),
-            _ => {}
+    python::walk_statements(body, &mut |stmt, _| {
+        if let Stmt::Expr(expr) = stmt
+            && let Expr::Call(call) = expr.value.as_ref()
+        {
+            found.push(call);
         }
-    }
+    });
 }
 
 /// A SQLAlchemy model class or `Table(...)`: its name, where it is, its
@@ -406,7 +372,7 @@ const COLUMN_CALLS: [&str; 4] = ["Column", "mapped_column", "relationship", "col
 /// or a `__tablename__`) and module-level `Table(...)` definitions.
 pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
     let mut found = Vec::new();
-    for stmt in file.suite() {
+    for stmt in module_level(file) {
         match stmt {
             Stmt::ClassDef(class) => {
                 let by_base = class.bases().iter().any(|base| {
@@ -613,34 +579,25 @@ fn env_prefix(class: &StmtClassDef) -> String {
 /// c` gives `a.b` and `a.b.c`.
 pub fn imports(file: &PythonFile) -> Vec<String> {
     let mut found = Vec::new();
-    let mut stack: Vec<&[Stmt]> = vec![file.suite()];
-    while let Some(body) = stack.pop() {
-        for stmt in body {
-            match stmt {
-                Stmt::Import(import) => {
-                    found.extend(import.names.iter().map(|alias| alias.name.to_string()))
-                }
-                Stmt::ImportFrom(import) => {
-                    let module = import
-                        .module
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default();
-                    found.push(module.clone());
-                    found.extend(
-                        import
-                            .names
-                            .iter()
-                            .map(|alias| format!("{module}.{}", alias.name)),
-                    );
-                }
-                Stmt::FunctionDef(function) => stack.push(&function.body),
-                Stmt::ClassDef(class) => stack.push(&class.body),
-                Stmt::If(node) => stack.push(&node.body),
-                Stmt::Try(node) => stack.push(&node.body),
-                _ => {}
-            }
+    python::walk_statements(file.suite(), &mut |stmt, _| match stmt {
+        Stmt::Import(import) => {
+            found.extend(import.names.iter().map(|alias| alias.name.to_string()));
         }
-    }
+        Stmt::ImportFrom(import) => {
+            let module = import
+                .module
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            found.extend(
+                import
+                    .names
+                    .iter()
+                    .map(|alias| format!("{module}.{}", alias.name)),
+            );
+            found.push(module);
+        }
+        _ => {}
+    });
     found
 }

@@ -19,7 +19,7 @@ declare_check! {
     /// `url_prefix` or the router's `prefix` when they are set in the same
     /// module. An endpoint added, removed, or changed (path, method, or the
     /// handler's signature) requires the API docs to be updated: a changed
-    /// file matching `api_docs` (default `docs/api/**`, `docs/**/api*.md`,
+    /// file matching `docs` (default `docs/api/**`, `docs/**/api*.md`,
     /// `API.md`, `openapi.{json,yaml,yml}`), in which every added or changed
     /// path appears. A FastAPI handler with a docstring or a `summary=` /
     /// `description=` counts as documented (FastAPI publishes it).
@@ -39,8 +39,8 @@ declare_check! {
     /// docs, or regenerate `openapi.json`.
     ///
     /// ## How to suppress
-    /// `api_docs = [...]` for where your API docs live, or
-    /// `enabled = false` in `[checks.api-docs]`.
+    /// `docs = [...]` in `[checks.api-docs]` for where your API docs live,
+    /// or `enabled = false` there.
     pub struct ApiDocs;
     id: crate::checks::Builtin::ApiDocs,
     title: "API docs follow endpoint changes",

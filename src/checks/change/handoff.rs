@@ -22,7 +22,8 @@ declare_check! {
     /// ## What it does
     /// Checks that the task file's `## E2E scenarios` lists the end-to-end
     /// scenarios the change affects. With a scenario map in config
-    /// (`[scenarios]`, a scenario name = the path globs it covers), every
+    /// (`[checks.handoff-e2e.scenarios]`, a scenario name = the path globs
+    /// it covers), every
     /// scenario whose paths the change touched must be named in the section
     /// (case-insensitive). Without a map, the section must exist and say
     /// something ("None" is an answer).
@@ -33,7 +34,7 @@ declare_check! {
     ///
     /// ## Example
     /// ```toml
-    /// [scenarios]
+    /// [checks.handoff-e2e.scenarios]
     /// upload = ["app/uploads/**", "app/storage.py"]
     /// ```
     ///

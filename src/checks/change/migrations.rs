@@ -23,7 +23,7 @@ declare_check! {
     /// (a new `*/versions/*.py` with `revision =`). A model change without a
     /// new revision fails (rule `missing-migration`). Any schema change needs
     /// migration instructions (rule `migration-not-documented`): a changed
-    /// file matching `migration_docs` (default `docs/migrations/**`,
+    /// file matching `docs` (default `docs/migrations/**`,
     /// `MIGRATIONS.md`, `UPGRADING.md`, `CHANGELOG.md`), or a non-empty
     /// `## Migration` section in the task file.
     ///
@@ -42,7 +42,8 @@ declare_check! {
     /// steps in the migration docs or the task's `## Migration` section.
     ///
     /// ## How to suppress
-    /// `migration_docs = [...]` for where your instructions live, or
+    /// `docs = [...]` in `[checks.migration-docs]` for where your
+    /// instructions live, or
     /// `enabled = false` in `[checks.migration-docs]`.
     pub struct MigrationDocs;
     id: crate::checks::Builtin::MigrationDocs,

@@ -43,8 +43,8 @@ declare_check! {
     /// dependency, the new setup step.
     ///
     /// ## How to suppress
-    /// `setup_docs = ["docs/setup.md"]` to document setup elsewhere, or
-    /// `enabled = false` in `[checks.readme]`.
+    /// `setup_docs = ["docs/setup.md"]` in `[checks.readme]` to document
+    /// setup elsewhere, or `enabled = false` there.
     pub struct Readme;
     id: crate::checks::Builtin::Readme,
     title: "README follows setup changes",

@@ -9,7 +9,7 @@ use crate::checks::declare_check;
 use crate::checks::native::NativeCheck;
 use crate::checks::options::OwnSettings;
 use crate::diagnostic::{Finding, Item, Location};
-use crate::python::{PythonFile, Source};
+use crate::python::{self, Enclosing, PythonFile, Source};
 
 declare_check! {
     /// ## What it does
@@ -76,13 +76,36 @@ impl NativeCheck for TypeHints {
             file,
             findings: Vec::new(),
         };
-        walker.body(
-            file.suite(),
-            Context {
-                private: false,
-                in_class: false,
-            },
-        );
+        // The overloads seen, by the scope they are defined in (the
+        // innermost class or function, by address) and their name: the
+        // implementation after an `@overload` set is one callable with them.
+        let mut overloaded: HashSet<(usize, &str)> = HashSet::new();
+        python::walk_statements(file.suite(), &mut |stmt, enclosing| {
+            let Stmt::FunctionDef(function) = stmt else {
+                return;
+            };
+            let name = function.name.as_str();
+            let scope = enclosing.last().map_or(0, |scope| match scope {
+                Enclosing::Class(class) => std::ptr::from_ref(*class) as usize,
+                Enclosing::Function(function) => std::ptr::from_ref(*function) as usize,
+            });
+            let is_overload = function
+                .decorator_list
+                .iter()
+                .any(|decorator| named(decorator, "overload"));
+            let is_implementation = !is_overload && overloaded.contains(&(scope, name));
+            if is_overload {
+                overloaded.insert((scope, name));
+            }
+            let context = Context {
+                private: enclosing.iter().any(|scope| scope.name().starts_with('_')),
+                in_class: matches!(enclosing.last(), Some(Enclosing::Class(_))),
+            };
+            let public = !context.private && (!name.starts_with('_') || is_dunder(name));
+            if public && !is_implementation {
+                walker.function(function, context);
+            }
+        });
         walker.findings
     }
 }
@@ -101,71 +124,6 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn body(&mut self, body: &[Stmt], context: Context) {
-        let mut overloaded: HashSet<&str> = HashSet::new();
-        for stmt in body {
-            match stmt {
-                Stmt::FunctionDef(function) => {
-                    let name = function.name.as_str();
-                    let is_overload = function
-                        .decorator_list
-                        .iter()
-                        .any(|decorator| named(decorator, "overload"));
-                    let is_implementation = !is_overload && overloaded.contains(name);
-                    if is_overload {
-                        overloaded.insert(name);
-                    }
-                    let public = !context.private && (!name.starts_with('_') || is_dunder(name));
-                    if public && !is_implementation {
-                        self.function(function, context);
-                    }
-                    let inner = Context {
-                        private: context.private || name.starts_with('_'),
-                        in_class: false,
-                    };
-                    self.body(&function.body, inner);
-                }
-                Stmt::ClassDef(class) => {
-                    let inner = Context {
-                        private: context.private || class.name.as_str().starts_with('_'),
-                        in_class: true,
-                    };
-                    self.body(&class.body, inner);
-                }
-                Stmt::If(node) => {
-                    self.body(&node.body, context);
-                    for clause in &node.elif_else_clauses {
-                        self.body(&clause.body, context);
-                    }
-                }
-                Stmt::Try(node) => {
-                    self.body(&node.body, context);
-                    for handler in &node.handlers {
-                        let ruff_python_ast::ExceptHandler::ExceptHandler(handler) = handler;
-                        self.body(&handler.body, context);
-                    }
-                    self.body(&node.orelse, context);
-                    self.body(&node.finalbody, context);
-                }
-                Stmt::With(node) => self.body(&node.body, context),
-                Stmt::For(node) => {
-                    self.body(&node.body, context);
-                    self.body(&node.orelse, context);
-                }
-                Stmt::While(node) => {
-                    self.body(&node.body, context);
-                    self.body(&node.orelse, context);
-                }
-                Stmt::Match(node) => {
-                    for case in &node.cases {
-                        self.body(&case.body, context);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
     fn function(&mut self, function: &StmtFunctionDef, context: Context) {
         let name = function.name.as_str();
         let is_static = function
