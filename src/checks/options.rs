@@ -5,27 +5,53 @@
 //! these lists, and config rejects any key a check does not list.
 
 use crate::checks::external::ToolSpec;
+use serde::Deserialize;
+
 use crate::checks::{CheckId, Implementation, Kind, Meta};
 
 /// One key of a `[checks.ID]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionDoc {
     pub key: &'static str,
-    /// The default as TOML, or `None` when there is none to write.
-    pub default: Option<&'static str>,
+    /// The default, or `None` when there is none to write.
+    pub default: Option<Value>,
     pub doc: &'static str,
+}
+
+/// A default as the documentation writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// TOML, as written.
+    Toml(&'static str),
+    /// A list of strings (globs), the same list the check uses.
+    Strings(&'static [&'static str]),
+}
+
+impl Value {
+    pub fn to_toml(self) -> String {
+        match self {
+            Value::Toml(text) => text.to_owned(),
+            Value::Strings(strings) => toml::Value::Array(
+                strings
+                    .iter()
+                    .map(|text| toml::Value::String((*text).to_owned()))
+                    .collect(),
+            )
+            .to_string(),
+        }
+    }
 }
 
 /// Keys every check takes (the filter's default is the check's own).
 pub const COMMON: &[OptionDoc] = &[
     OptionDoc {
         key: "enabled",
-        default: Some("true"),
+        default: Some(Value::Toml("true")),
         doc: "run the check at all",
     },
     OptionDoc {
         key: "severity",
-        default: Some("\"error\""),
+        default: Some(Value::Toml("\"error\"")),
         doc: "\"warn\" reports the findings without blocking",
     },
     OptionDoc {
@@ -35,7 +61,7 @@ pub const COMMON: &[OptionDoc] = &[
     },
     OptionDoc {
         key: "exclude",
-        default: Some("[]"),
+        default: Some(Value::Toml("[]")),
         doc: "globs of project-relative paths the check neither reads nor reports (`*` never crosses `/`)",
     },
 ];
@@ -147,7 +173,7 @@ pub struct Key {
 fn keys(docs: &[OptionDoc]) -> impl Iterator<Item = Key> + '_ {
     docs.iter().map(|doc| Key {
         key: doc.key,
-        default: doc.default.map(str::to_owned),
+        default: doc.default.map(Value::to_toml),
         doc: doc.doc,
     })
 }
@@ -195,13 +221,71 @@ pub fn command_keys(spec: &ToolSpec) -> Vec<Key> {
 
 /// The options of every check that has its own, resolved: globs and
 /// regexes compiled. Each check's struct lives beside its code.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OwnSettings {
     pub secrets: crate::checks::native::secrets::Settings,
-    pub readme: crate::checks::change::readme::Settings,
-    pub api_docs: crate::checks::change::api_docs::Settings,
-    pub migration_docs: crate::checks::change::migrations::Settings,
+    /// README and the `setup_docs`.
+    pub readme: DocsSettings,
+    pub api_docs: DocsSettings,
+    pub migration_docs: DocsSettings,
     pub e2e: crate::checks::change::handoff::E2eSettings,
+}
+
+impl Default for OwnSettings {
+    /// Every check's defaults (which always resolve: a unit test says so).
+    fn default() -> OwnSettings {
+        OwnSettings::resolve(&std::collections::BTreeMap::new()).unwrap_or_else(|_| OwnSettings {
+            secrets: Default::default(),
+            readme: DocsSettings::empty(),
+            api_docs: DocsSettings::empty(),
+            migration_docs: DocsSettings::empty(),
+            e2e: Default::default(),
+        })
+    }
+}
+
+/// The `docs` option of `api-docs` and `migration-docs`: globs of where
+/// their documentation lives, each with its own default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsOptions {
+    pub docs: Option<Vec<String>>,
+}
+
+/// Doc globs, compiled.
+#[derive(Debug, Clone)]
+pub struct DocsSettings {
+    pub docs: globset::GlobSet,
+}
+
+impl DocsSettings {
+    fn empty() -> DocsSettings {
+        DocsSettings {
+            docs: globset::GlobSet::empty(),
+        }
+    }
+
+    /// Compiles the defaults followed by the configured globs.
+    pub fn of(
+        key: &'static str,
+        default: &[&str],
+        configured: Vec<String>,
+    ) -> Result<DocsSettings, (&'static str, String)> {
+        let mut patterns: Vec<String> = default.iter().map(|glob| (*glob).to_owned()).collect();
+        patterns.extend(configured);
+        let docs = glob_set(&patterns).map_err(|message| (key, message))?;
+        Ok(DocsSettings { docs })
+    }
+}
+
+impl DocsOptions {
+    /// The configured globs, or else the check's default ones.
+    pub fn resolve(self, default: &[&str]) -> Result<DocsSettings, (&'static str, String)> {
+        match self.docs {
+            Some(docs) => DocsSettings::of("docs", &[], docs),
+            None => DocsSettings::of("docs", default, Vec::new()),
+        }
+    }
 }
 
 /// A config error in one check's own options: the key and what is wrong.
@@ -251,11 +335,11 @@ impl OwnSettings {
             readme: parse::<readme::Options>(tables, Builtin::Readme)?
                 .resolve()
                 .map_err(named(Builtin::Readme))?,
-            api_docs: parse::<api_docs::Options>(tables, Builtin::ApiDocs)?
-                .resolve()
+            api_docs: parse::<DocsOptions>(tables, Builtin::ApiDocs)?
+                .resolve(api_docs::DEFAULT_DOCS)
                 .map_err(named(Builtin::ApiDocs))?,
-            migration_docs: parse::<migrations::Options>(tables, Builtin::MigrationDocs)?
-                .resolve()
+            migration_docs: parse::<DocsOptions>(tables, Builtin::MigrationDocs)?
+                .resolve(migrations::DEFAULT_DOCS)
                 .map_err(named(Builtin::MigrationDocs))?,
             e2e: parse::<handoff::E2eOptions>(tables, Builtin::HandoffE2e)?
                 .resolve()
@@ -275,4 +359,14 @@ pub fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, String> {
         builder.add(glob);
     }
     builder.build().map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_resolves() {
+        OwnSettings::resolve(&std::collections::BTreeMap::new()).unwrap();
+    }
 }

@@ -3,12 +3,10 @@
 use crate::checks::OptionDoc;
 use crate::checks::change::{ChangeCheck, Input, analysis};
 use crate::checks::declare_check;
-use crate::checks::options::glob_set;
+use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
 use crate::python;
-use globset::GlobSet;
-use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -51,22 +49,8 @@ declare_check! {
     options: OPTIONS,
 }
 
-/// `[checks.api-docs]`: the check's own options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Options {
-    pub docs: Option<Vec<String>>,
-}
-
-pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
-    key: "docs",
-    default: Some(
-        "[\"docs/api/**\", \"docs/**/api*.md\", \"API.md\", \"openapi.json\", \"openapi.yaml\", \"openapi.yml\"]",
-    ),
-    doc: "globs of the API documentation",
-}];
-
-const DEFAULT: &[&str] = &[
+/// Where the docs live unless `docs` says otherwise.
+pub const DEFAULT_DOCS: &[&str] = &[
     "docs/api/**",
     "docs/**/api*.md",
     "API.md",
@@ -75,29 +59,11 @@ const DEFAULT: &[&str] = &[
     "openapi.yml",
 ];
 
-/// The options, compiled.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub docs: GlobSet,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Options::default().resolve().unwrap_or_else(|_| Settings {
-            docs: GlobSet::empty(),
-        })
-    }
-}
-
-impl Options {
-    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
-        let patterns = self
-            .docs
-            .unwrap_or_else(|| DEFAULT.iter().map(|glob| (*glob).to_owned()).collect());
-        let docs = glob_set(&patterns).map_err(|message| ("docs", message))?;
-        Ok(Settings { docs })
-    }
-}
+pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "docs",
+    default: Some(Value::Strings(DEFAULT_DOCS)),
+    doc: "globs of the API documentation",
+}];
 
 impl ChangeCheck for ApiDocs {
     fn run(&self, input: &Input<'_>) -> Outcome {

@@ -10,7 +10,7 @@ use crate::checks::OptionDoc;
 use crate::checks::change::analysis::{self, Function};
 use crate::checks::change::{ChangeCheck, Input};
 use crate::checks::declare_check;
-use crate::checks::options::glob_set;
+use crate::checks::options::{Value, glob_set};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, SkipReason};
 use crate::python::{self, PythonFile};
@@ -63,7 +63,7 @@ pub struct E2eOptions {
 
 pub const E2E_OPTIONS: &[OptionDoc] = &[OptionDoc {
     key: "scenarios",
-    default: Some("{}"),
+    default: Some(Value::Toml("{}")),
     doc: "E2E scenarios: a name = the path globs the scenario covers",
 }];
 

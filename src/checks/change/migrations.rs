@@ -4,14 +4,12 @@
 use crate::checks::OptionDoc;
 use crate::checks::change::{ChangeCheck, Input, analysis};
 use crate::checks::declare_check;
-use crate::checks::options::glob_set;
+use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
 use crate::git::FileStatus;
 use crate::python;
 use crate::task;
-use globset::GlobSet;
-use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
@@ -55,51 +53,19 @@ declare_check! {
     options: OPTIONS,
 }
 
-/// `[checks.migration-docs]`: the check's own options.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Options {
-    pub docs: Option<Vec<String>>,
-}
-
-pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
-    key: "docs",
-    default: Some(
-        "[\"docs/migrations/**\", \"MIGRATIONS.md\", \"UPGRADING.md\", \"CHANGELOG.md\"]",
-    ),
-    doc: "globs of the migration instructions",
-}];
-
-const DEFAULT: &[&str] = &[
+/// Where the docs live unless `docs` says otherwise.
+pub const DEFAULT_DOCS: &[&str] = &[
     "docs/migrations/**",
     "MIGRATIONS.md",
     "UPGRADING.md",
     "CHANGELOG.md",
 ];
 
-/// The options, compiled.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub docs: GlobSet,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Options::default().resolve().unwrap_or_else(|_| Settings {
-            docs: GlobSet::empty(),
-        })
-    }
-}
-
-impl Options {
-    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
-        let patterns = self
-            .docs
-            .unwrap_or_else(|| DEFAULT.iter().map(|glob| (*glob).to_owned()).collect());
-        let docs = glob_set(&patterns).map_err(|message| ("docs", message))?;
-        Ok(Settings { docs })
-    }
-}
+pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
+    key: "docs",
+    default: Some(Value::Strings(DEFAULT_DOCS)),
+    doc: "globs of the migration instructions",
+}];
 
 fn is_revision(path: &str, text: &str) -> bool {
     (path.contains("/versions/") || path.starts_with("versions/"))

@@ -6,12 +6,11 @@ use std::collections::BTreeSet;
 use crate::checks::OptionDoc;
 use crate::checks::change::{ChangeCheck, Input, analysis};
 use crate::checks::declare_check;
-use crate::checks::options::glob_set;
+use crate::checks::options::{DocsSettings, Value};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
 use crate::git::{ChangedFile, ChangedLines, FileStatus};
 use crate::python;
-use globset::GlobSet;
 use serde::Deserialize;
 
 declare_check! {
@@ -64,34 +63,21 @@ pub struct Options {
 
 pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
     key: "setup_docs",
-    default: Some("[]"),
+    default: Some(Value::Toml("[]")),
     doc: "globs of docs besides README that document setup (env vars, dependencies)",
 }];
 
 /// README, wherever the setup docs are.
-const README: &[&str] = &["README", "README.*", "readme.*"];
-
-/// The options, compiled.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// README and the `setup_docs`.
-    pub docs: GlobSet,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Options::default().resolve().unwrap_or_else(|_| Settings {
-            docs: GlobSet::empty(),
-        })
-    }
-}
+pub const README_GLOBS: &[&str] = &["README", "README.*", "readme.*"];
 
 impl Options {
-    pub fn resolve(self) -> Result<Settings, (&'static str, String)> {
-        let mut patterns: Vec<String> = README.iter().map(|glob| (*glob).to_owned()).collect();
-        patterns.extend(self.setup_docs.unwrap_or_default());
-        let docs = glob_set(&patterns).map_err(|message| ("setup_docs", message))?;
-        Ok(Settings { docs })
+    /// README and the `setup_docs`.
+    pub fn resolve(self) -> Result<DocsSettings, (&'static str, String)> {
+        DocsSettings::of(
+            "setup_docs",
+            README_GLOBS,
+            self.setup_docs.unwrap_or_default(),
+        )
     }
 }
 

@@ -14,6 +14,7 @@ use crate::checks::OptionDoc;
 use crate::checks::declare_check;
 use crate::checks::native::NativeCheck;
 use crate::checks::options::OwnSettings;
+use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location};
 use crate::python::{self, Source};
@@ -127,12 +128,12 @@ pub struct Options {
 pub const OPTIONS: &[OptionDoc] = &[
     OptionDoc {
         key: "allow",
-        default: Some("[]"),
+        default: Some(Value::Toml("[]")),
         doc: "regexes of values that are never secrets",
     },
     OptionDoc {
         key: "secret_names",
-        default: Some("[]"),
+        default: Some(Value::Toml("[]")),
         doc: "more words that make a name secret-like",
     },
 ];
