@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::checks::change::{self, Input, Prepared, TestResults};
-use crate::checks::external::tool::{self, EnvPlan, ProvisionEvent, ResolvedTool, ToolSource};
+use crate::checks::external::tool::{self, ProvisionEvent};
 use crate::checks::external::{self, ToolSpec};
 use crate::checks::native::{self, NativeCheck};
 use crate::checks::{self, CheckId, CheckInfo, Implementation, Scope};
@@ -66,7 +66,7 @@ pub async fn run(
 
     let tools = {
         let progress = Arc::clone(&progress);
-        let resolve = resolve_tools(settings, &specs, move |event| {
+        let resolve = tool::resolve_all(&specs, &settings.root, settings.provision, move |event| {
             progress(Event::Provision(event))
         });
         tokio::select! {
@@ -387,75 +387,6 @@ fn run_change_checks(
         done.push(report);
     }
     (done, Some(task))
-}
-
-/// Finds every tool, then builds the managed environment once for those
-/// that are missing (unless provisioning is off).
-async fn resolve_tools(
-    settings: &Settings,
-    specs: &[ToolSpec],
-    progress: impl Fn(ProvisionEvent) + Sync,
-) -> BTreeMap<CheckId, Result<ResolvedTool, CheckError>> {
-    let mut tools = BTreeMap::new();
-    let mut missing = Vec::new();
-    for spec in specs {
-        match tool::find(spec, &settings.root) {
-            Some(found) => {
-                tools.insert(spec.id.clone(), Ok(found));
-            }
-            None => missing.push(spec),
-        }
-    }
-    let provisionable: Vec<&ToolSpec> = missing
-        .iter()
-        .copied()
-        .filter(|spec| spec.package.is_some())
-        .collect();
-    let managed = if settings.provision && !provisionable.is_empty() {
-        let pinned: Vec<&ToolSpec> = specs.iter().filter(|spec| spec.package.is_some()).collect();
-        let plan = EnvPlan::new(&pinned, &settings.root);
-        Some(tool::provision(&plan, &settings.root, &progress).await)
-    } else {
-        None
-    };
-    for spec in missing {
-        let resolved = match (&managed, &spec.package) {
-            (Some(env), Some(_)) => {
-                let program = env.bin.join(&spec.tool);
-                let error = if spec.imports_project {
-                    &env.project_error
-                } else {
-                    &env.tools_error
-                };
-                match error {
-                    Some(error) if !program.exists() || spec.imports_project => Err(error.clone()),
-                    _ if program.exists() => Ok(ResolvedTool {
-                        program,
-                        python: env.bin.join("python"),
-                        source: ToolSource::Managed,
-                    }),
-                    _ => Err(format!(
-                        "`{}` is not in dod's managed environment `{}`; {}",
-                        spec.tool,
-                        env.bin.display(),
-                        external::install_hint(spec)
-                    )),
-                }
-            }
-            _ if !settings.provision => Err(format!(
-                "`{}` is not installed (looked in the project's virtualenv and on PATH) and provisioning is off; {}",
-                spec.tool,
-                external::install_hint(spec)
-            )),
-            _ => Err(format!(
-                "`{}` is not installed (looked in the project's virtualenv and on PATH); {}",
-                spec.tool,
-                external::install_hint(spec)
-            )),
-        };
-        tools.insert(spec.id.clone(), resolved.map_err(CheckError::Tool));
-    }
-    tools
 }
 
 /// Turns an outcome into the check's report: the filter, the severity

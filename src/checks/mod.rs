@@ -52,7 +52,7 @@ macro_rules! registry {
         impl Builtin {
             pub const ALL: &[Builtin] = &[$(Builtin::$variant,)*];
 
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $(Builtin::$variant => $id,)*
                 }

@@ -7,7 +7,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
+use crate::checks::CheckId;
 use crate::checks::external::ToolSpec;
+use crate::diagnostic::CheckError;
 use crate::process::{self, Exit, ProcessSpec};
 
 /// Where a tool was found.
@@ -187,7 +191,7 @@ pub struct ManagedEnv {
 }
 
 /// Builds (or reuses) the managed environment for `plan`.
-pub async fn provision(
+pub async fn provision_env(
     plan: &EnvPlan,
     root: &Path,
     progress: &(dyn Fn(ProvisionEvent) + Sync),
@@ -445,6 +449,76 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// Finds every tool, then builds the managed environment once for those
+/// that are missing (unless provisioning is off).
+pub async fn resolve_all(
+    specs: &[ToolSpec],
+    root: &Path,
+    provision: bool,
+    progress: impl Fn(ProvisionEvent) + Sync,
+) -> BTreeMap<CheckId, Result<ResolvedTool, CheckError>> {
+    let mut tools = BTreeMap::new();
+    let mut missing = Vec::new();
+    for spec in specs {
+        match find(spec, root) {
+            Some(found) => {
+                tools.insert(spec.id.clone(), Ok(found));
+            }
+            None => missing.push(spec),
+        }
+    }
+    let provisionable: Vec<&ToolSpec> = missing
+        .iter()
+        .copied()
+        .filter(|spec| spec.package.is_some())
+        .collect();
+    let managed = if provision && !provisionable.is_empty() {
+        let pinned: Vec<&ToolSpec> = specs.iter().filter(|spec| spec.package.is_some()).collect();
+        let plan = EnvPlan::new(&pinned, root);
+        Some(provision_env(&plan, root, &progress).await)
+    } else {
+        None
+    };
+    for spec in missing {
+        let resolved = match (&managed, &spec.package) {
+            (Some(env), Some(_)) => {
+                let program = env.bin.join(&spec.tool);
+                let error = if spec.imports_project {
+                    &env.project_error
+                } else {
+                    &env.tools_error
+                };
+                match error {
+                    Some(error) if !program.exists() || spec.imports_project => Err(error.clone()),
+                    _ if program.exists() => Ok(ResolvedTool {
+                        program,
+                        python: env.bin.join("python"),
+                        source: ToolSource::Managed,
+                    }),
+                    _ => Err(format!(
+                        "`{}` is not in dod's managed environment `{}`; {}",
+                        spec.tool,
+                        env.bin.display(),
+                        crate::checks::external::install_hint(spec)
+                    )),
+                }
+            }
+            _ if !provision => Err(format!(
+                "`{}` is not installed (looked in the project's virtualenv and on PATH) and provisioning is off; {}",
+                spec.tool,
+                crate::checks::external::install_hint(spec)
+            )),
+            _ => Err(format!(
+                "`{}` is not installed (looked in the project's virtualenv and on PATH); {}",
+                spec.tool,
+                crate::checks::external::install_hint(spec)
+            )),
+        };
+        tools.insert(spec.id.clone(), resolved.map_err(CheckError::Tool));
+    }
+    tools
 }
 
 #[cfg(test)]

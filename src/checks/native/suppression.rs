@@ -52,7 +52,7 @@ pub fn is_suppressed_in_text(
 }
 
 /// The check whose findings detect-secrets' pragmas suppress.
-const SECRETS: &str = "hardcoded-secrets";
+const SECRETS: &str = crate::checks::Builtin::HardcodedSecrets.as_str();
 
 static ALLOWLIST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"pragma:\s*allowlist[ -]secret").expect("valid allowlist pattern")
