@@ -1,7 +1,7 @@
 //! `acceptance-criteria`: every criterion is checked, and the tests it names
 //! passed in this run.
 
-use crate::checks::change::{ChangeCheck, Input};
+use crate::checks::change::{ChangeCheck, Input, TaskRef};
 use crate::checks::declare_check;
 use crate::config::FilterMode;
 use crate::diagnostic::{
@@ -50,10 +50,7 @@ declare_check! {
 
 impl ChangeCheck for AcceptanceCriteria {
     fn run(&self, input: &Input<'_>) -> Outcome {
-        let Some(found) = input.task else {
-            return Outcome::Ran(Ran::default());
-        };
-        let (path, task) = (found.path, found.task);
+        let TaskRef { path, task } = input.task();
         let at = |line: u32| Location::at(path, line, None);
         if !task.has_criteria || task.criteria.is_empty() {
             let finding = Finding::new(

@@ -8,7 +8,7 @@ use ruff_text_size::Ranged;
 
 use crate::checks::OptionDoc;
 use crate::checks::change::analysis::{self, Function};
-use crate::checks::change::{ChangeCheck, Input};
+use crate::checks::change::{ChangeCheck, Input, TaskRef};
 use crate::checks::declare_check;
 use crate::checks::options::{Value, glob_set};
 use crate::config::FilterMode;
@@ -156,10 +156,7 @@ declare_check! {
 
 impl ChangeCheck for E2eScenarios {
     fn run(&self, input: &Input<'_>) -> Outcome {
-        let Some(found) = input.task else {
-            return Outcome::Ran(Ran::default());
-        };
-        let (path, task) = (found.path, found.task);
+        let TaskRef { path, task } = input.task();
         let section = task.section_text("e2e scenarios");
         let at = Location::at(path, task.heading_line("e2e scenarios").unwrap_or(1), None);
         let scenarios = &input.own.e2e.scenarios;
@@ -202,10 +199,7 @@ impl ChangeCheck for E2eScenarios {
 
 impl ChangeCheck for Dependencies {
     fn run(&self, input: &Input<'_>) -> Outcome {
-        let Some(found) = input.task else {
-            return Outcome::Ran(Ran::default());
-        };
-        let (path, task) = (found.path, found.task);
+        let TaskRef { path, task } = input.task();
         let findings = task
             .depends_on
             .iter()

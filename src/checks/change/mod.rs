@@ -87,6 +87,16 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The task file; an empty one for a check that does not need it and
+    /// has none (a check that `Needs::Task` always has one).
+    pub fn task(&self) -> TaskRef<'_> {
+        static EMPTY_TASK: std::sync::LazyLock<Task> = std::sync::LazyLock::new(Task::default);
+        self.task.unwrap_or_else(|| TaskRef {
+            path: "",
+            task: &EMPTY_TASK,
+        })
+    }
+
     /// The change; empty for a check that does not need one and has none.
     pub fn change(&self) -> &Change {
         self.change.unwrap_or(&EMPTY_CHANGE)
