@@ -13,6 +13,7 @@ mod config;
 mod diagnostic;
 mod error;
 mod git;
+mod model;
 mod process;
 mod python;
 mod render;

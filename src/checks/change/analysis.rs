@@ -9,63 +9,20 @@ use ruff_python_ast::comparable::ComparableStmt;
 use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextSize};
 
-use crate::python::{self, Enclosing, PythonFile};
+use crate::python::{self, PythonFile};
 
 /// A function or method, with its dotted name inside the module.
 pub struct Function<'a> {
     pub qualname: String,
     pub node: &'a StmtFunctionDef,
     pub stmt: &'a Stmt,
-    pub in_class: bool,
-    /// Public by name: no part of the qualified name starts with `_`
-    /// (dunders count as public).
-    pub public: bool,
 }
 
 impl Function<'_> {
-    /// The parameters a caller must pass (no default, not `self`/`cls`,
-    /// not `*args`/`**kwargs`).
-    pub fn required(&self) -> Vec<String> {
-        self.callable_parameters()
-            .filter(|parameter| parameter.default.is_none())
-            .map(|parameter| parameter.parameter.name.to_string())
-            .collect()
-    }
-
-    /// Every parameter name a caller may pass.
-    pub fn accepted(&self) -> Vec<String> {
-        self.callable_parameters()
-            .map(|parameter| parameter.parameter.name.to_string())
-            .collect()
-    }
-
-    /// Positional and keyword parameters, without a method's `self`/`cls`.
-    fn callable_parameters(&self) -> impl Iterator<Item = &ruff_python_ast::ParameterWithDefault> {
-        let parameters = &self.node.parameters;
-        let skip = usize::from(self.in_class && !is_static(self.node));
-        parameters
-            .posonlyargs
-            .iter()
-            .chain(&parameters.args)
-            .skip(skip)
-            .chain(&parameters.kwonlyargs)
-    }
-
     /// Equal for two versions that differ only in comments and formatting.
     pub fn key(&self) -> ComparableStmt<'_> {
         ComparableStmt::from(self.stmt)
     }
-}
-
-fn is_static(function: &StmtFunctionDef) -> bool {
-    function
-        .decorator_list
-        .iter()
-        .any(|decorator| name_of(&decorator.expression).is_some_and(|name| name == "staticmethod"))
-}
-
-fn is_public_part(name: &str) -> bool {
-    !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__") && name.len() > 4)
 }
 
 /// Every function and method, in source order, wherever it is defined
@@ -82,8 +39,6 @@ pub fn functions(file: &PythonFile) -> Vec<Function<'_>> {
             qualname: parts.join("."),
             node: function,
             stmt,
-            in_class: matches!(enclosing.last(), Some(Enclosing::Class(_))),
-            public: parts.iter().all(|part| is_public_part(part)),
         });
     });
     found

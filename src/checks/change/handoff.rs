@@ -4,15 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ruff_text_size::Ranged;
-
 use crate::checks::OptionDoc;
-use crate::checks::change::analysis::{self, Function};
+use crate::checks::change::analysis;
 use crate::checks::change::{ChangeCheck, Input, TaskRef};
 use crate::checks::declare_check;
 use crate::checks::options::{Value, glob_set};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, SkipReason};
+use crate::model::api::{self, ModuleApi, SignatureBreak};
+use crate::model::delta::{self, ApiBreak};
 use crate::python::{self, PythonFile};
 use crate::task;
 use globset::GlobSet;
@@ -238,14 +238,13 @@ struct Breaking {
 
 impl ChangeCheck for BreakingChanges {
     fn run(&self, input: &Input<'_>) -> Outcome {
-        let mut breaking = Vec::new();
+        let mut breaking = api_breaks(input);
         for versions in input.python {
             if python::is_test_file(&versions.file.path) {
                 continue;
             }
             let Some(base) = &versions.base else { continue };
             let head = versions.head.as_ref();
-            breaking.extend(functions(base, head, &versions.file.path));
             breaking.extend(endpoints(base, head, &versions.file.path));
             breaking.extend(columns(base, head, &versions.file.path));
         }
@@ -255,14 +254,24 @@ impl ChangeCheck for BreakingChanges {
         let section = input
             .task
             .and_then(|found| found.task.section_text("breaking changes"))
+            .filter(|section| !section.trim().is_empty() && !task::says_none(section))
             .unwrap_or_default();
-        let flagged = !section.trim().is_empty() && !task::says_none(&section);
+        // A changelog entry in the change flags a breaking change too.
+        let changelogs: Vec<&str> = input
+            .change()
+            .present()
+            .filter(|file| is_changelog(&file.path))
+            .filter_map(|file| input.head_text(&file.path))
+            .collect();
+        let flagged = |name: &str| {
+            names_symbol(&section, name) || changelogs.iter().any(|text| names_symbol(text, name))
+        };
         let findings = breaking
             .into_iter()
-            .filter(|change| !(flagged && section.contains(&change.name)))
+            .filter(|change| !flagged(&change.name))
             .map(|change| {
                 Finding::new("unflagged-breaking-change", change.location, change.message).with_fix(format!(
-                    "name `{}` under `## Breaking changes` in the task file, with the migration path",
+                    "name `{}` under `## Breaking changes` in the task file or in the changelog, with the migration path",
                     change.name
                 ))
             })
@@ -271,113 +280,114 @@ impl ChangeCheck for BreakingChanges {
     }
 }
 
+/// `CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`, `docs/changelog*`,
+/// `docs/changes*`.
+fn is_changelog(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let top = !lower.contains('/') || lower.starts_with("docs/");
+    top && ["changes", "changelog", "history", "news"]
+        .iter()
+        .any(|stem| name.starts_with(stem))
+}
+
+/// Whether a text names a symbol: its qualified name as a word, or for a
+/// member `Class.member` written that way.
+fn names_symbol(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
+
 fn at(file: &PythonFile, path: &str, offset: ruff_text_size::TextSize) -> Location {
     let (line, column) = file.line_column(offset);
     Location::at(path, line, Some(column))
 }
 
-/// A public function as callers see it.
-struct Interface {
-    name: String,
-    required: Vec<String>,
-    accepted: Vec<String>,
-    at: ruff_text_size::TextSize,
-}
-
-fn interface(file: &PythonFile) -> Vec<Interface> {
-    analysis::functions(file)
+/// The public-API breaks of the changed modules, from the project model.
+fn api_breaks(input: &Input<'_>) -> Vec<Breaking> {
+    let library = |path: &str| api::is_library_module(path);
+    let base: Vec<ModuleApi> = input
+        .python
+        .iter()
+        .filter_map(|versions| versions.base.as_ref())
+        .filter(|file| library(&file.path))
+        .map(api::module_api)
+        .collect();
+    let head: Vec<ModuleApi> = input
+        .python
+        .iter()
+        .filter_map(|versions| versions.head.as_ref())
+        .filter(|file| library(&file.path))
+        .map(api::module_api)
+        .collect();
+    delta::api_breaks(&base, &head)
         .into_iter()
-        // Nested functions are not part of the module's interface.
-        .filter(|function: &Function<'_>| {
-            function.public
-                && function.qualname.matches('.').count() <= usize::from(function.in_class)
-        })
-        .map(|function| Interface {
-            name: function.qualname.clone(),
-            required: function.required(),
-            accepted: function.accepted(),
-            at: function.node.start(),
+        .map(|located| {
+            let file = input.python.iter().find_map(|versions| {
+                let version = if located.in_base {
+                    versions.base.as_ref()
+                } else {
+                    versions.head.as_ref()
+                };
+                version.filter(|file| file.path == located.path)
+            });
+            let location = match (file, located.at) {
+                (Some(file), Some(offset)) => at(file, &located.path, offset),
+                _ => Location::file(located.path.clone()),
+            };
+            Breaking {
+                name: located.change.name().to_owned(),
+                location,
+                message: describe(&located.module, &located.change),
+            }
         })
         .collect()
 }
 
-fn functions(base: &PythonFile, head: Option<&PythonFile>, path: &str) -> Vec<Breaking> {
-    let before = interface(base);
-    let after = head.map(interface).unwrap_or_default();
-    let mut found = Vec::new();
-    for old in &before {
-        let name = &old.name;
-        match after.iter().find(|new| &new.name == name) {
-            None => found.push(Breaking {
-                name: name.clone(),
-                location: at(base, path, old.at),
-                message: format!("public `{name}` was removed or renamed"),
-            }),
-            Some(new) => {
-                let gained: Vec<&String> = new
-                    .required
-                    .iter()
-                    .filter(|parameter| !old.required.contains(parameter))
-                    .collect();
-                let lost: Vec<&String> = old
-                    .accepted
-                    .iter()
-                    .filter(|parameter| !new.accepted.contains(parameter))
-                    .collect();
-                if !gained.is_empty() || !lost.is_empty() {
-                    let mut what = Vec::new();
-                    if !gained.is_empty() {
-                        what.push(format!("new required parameter {}", quote(&gained)));
-                    }
-                    if !lost.is_empty() {
-                        what.push(format!("parameter {} removed", quote(&lost)));
-                    }
-                    found.push(Breaking {
-                        name: name.clone(),
-                        location: at(head.unwrap_or(base), path, new.at),
-                        message: format!(
-                            "public `{name}` changed its signature: {}",
-                            what.join(", ")
-                        ),
-                    });
-                }
-            }
+fn describe(module: &str, change: &ApiBreak) -> String {
+    match change {
+        ApiBreak::ModuleRemoved { module, moved_to } => match moved_to {
+            Some(to) => format!("public module `{module}` was removed; its names moved to `{to}`"),
+            None => format!("public module `{module}` was removed or renamed"),
+        },
+        ApiBreak::Removed { qualname, class } => {
+            let what = if *class { "public class" } else { "public" };
+            format!("{what} `{qualname}` was removed or renamed")
         }
-    }
-    // A class removed takes its methods with it: report the class once.
-    let removed_classes: BTreeSet<String> = analysis::classes(base)
-        .iter()
-        .map(|class| class.name.to_string())
-        .filter(|name| !name.starts_with('_'))
-        .collect();
-    let kept_classes: BTreeSet<String> = head
-        .map(|head| {
-            analysis::classes(head)
+        ApiBreak::Moved { qualname, to } => format!(
+            "public `{qualname}` moved from `{module}` to `{to}`; `from {module} import {qualname}` breaks"
+        ),
+        ApiBreak::Signature { qualname, breaks } => {
+            let what: Vec<String> = breaks
                 .iter()
-                .map(|class| class.name.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    for class in analysis::classes(base) {
-        let name = class.name.to_string();
-        if removed_classes.contains(&name) && !kept_classes.contains(&name) {
-            found.retain(|change| !change.name.starts_with(&format!("{name}.")));
-            found.push(Breaking {
-                name: name.clone(),
-                location: at(base, path, class.start()),
-                message: format!("public class `{name}` was removed or renamed"),
-            });
+                .map(|change| match change {
+                    SignatureBreak::NewRequired(name) => format!("new required parameter `{name}`"),
+                    SignatureBreak::Removed(name) => format!("parameter `{name}` removed"),
+                    SignatureBreak::KindChanged(name) => {
+                        format!("parameter `{name}` can no longer be passed as before")
+                    }
+                    SignatureBreak::DefaultRemoved(name) => {
+                        format!("parameter `{name}` lost its default")
+                    }
+                    SignatureBreak::Moved(name) => format!("parameter `{name}` moved"),
+                })
+                .collect();
+            format!(
+                "public `{qualname}` changed its signature: {}",
+                what.join(", ")
+            )
+        }
+        ApiBreak::NoLongerSettable { qualname } => {
+            format!("property `{qualname}` lost its setter")
+        }
+        ApiBreak::KindChanged { qualname } => {
+            format!("`{qualname}` changed between a property and a method")
         }
     }
-    found
-}
-
-fn quote(names: &[&String]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn endpoints(base: &PythonFile, head: Option<&PythonFile>, path: &str) -> Vec<Breaking> {

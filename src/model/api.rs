@@ -1,0 +1,586 @@
+//! The public API of a module, as its importers see it: module-level
+//! functions and classes, methods and class attributes defined by `def`,
+//! with their signatures. A property with its setter and deleter is one
+//! attribute; an `@overload` set with its implementation is one callable.
+//! It also records what keeps an old name importable: the module's own
+//! imports (re-exports), `__all__` and the names a module `__getattr__`
+//! answers for. It knows no checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ruff_python_ast::{Decorator, Expr, Parameters, Stmt, StmtFunctionDef};
+use ruff_text_size::{Ranged, TextSize};
+
+use crate::python::{self, Enclosing, PythonFile};
+
+/// How a caller may pass a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamKind {
+    PositionalOnly,
+    PositionalOrKeyword,
+    VarPositional,
+    KeywordOnly,
+    VarKeyword,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    pub has_default: bool,
+}
+
+/// A callable's parameters as callers see them (a method's `self` or
+/// `cls` left out).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Signature {
+    pub params: Vec<Param>,
+}
+
+impl Signature {
+    fn of(parameters: &Parameters, bound: bool) -> Signature {
+        let mut params = Vec::new();
+        let simple = |param: &ruff_python_ast::ParameterWithDefault, kind| Param {
+            name: param.parameter.name.to_string(),
+            kind,
+            has_default: param.default.is_some(),
+        };
+        params.extend(
+            parameters
+                .posonlyargs
+                .iter()
+                .map(|param| simple(param, ParamKind::PositionalOnly)),
+        );
+        params.extend(
+            parameters
+                .args
+                .iter()
+                .map(|param| simple(param, ParamKind::PositionalOrKeyword)),
+        );
+        if bound && !params.is_empty() {
+            params.remove(0);
+        }
+        params.extend(parameters.vararg.iter().map(|param| Param {
+            name: param.name.to_string(),
+            kind: ParamKind::VarPositional,
+            has_default: true,
+        }));
+        params.extend(
+            parameters
+                .kwonlyargs
+                .iter()
+                .map(|param| simple(param, ParamKind::KeywordOnly)),
+        );
+        params.extend(parameters.kwarg.iter().map(|param| Param {
+            name: param.name.to_string(),
+            kind: ParamKind::VarKeyword,
+            has_default: true,
+        }));
+        Signature { params }
+    }
+
+    fn positional(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|param| {
+            matches!(
+                param.kind,
+                ParamKind::PositionalOnly | ParamKind::PositionalOrKeyword
+            )
+        })
+    }
+
+    fn has(&self, kind: ParamKind) -> bool {
+        self.params.iter().any(|param| param.kind == kind)
+    }
+
+    fn named(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|param| param.name == name)
+    }
+
+    /// What a call that worked with `self` may find broken with `new`, in
+    /// griffe's terms: a parameter removed, moved, made required or of
+    /// another kind, or a new required parameter.
+    pub fn breaks(&self, new: &Signature) -> Vec<SignatureBreak> {
+        let mut found = Vec::new();
+        let old_positional: Vec<&Param> = self.positional().collect();
+        let new_positional: Vec<&Param> = new.positional().collect();
+        for old in &self.params {
+            match old.kind {
+                ParamKind::VarPositional => {
+                    if !new.has(ParamKind::VarPositional) {
+                        found.push(SignatureBreak::Removed(format!("*{}", old.name)));
+                    }
+                    continue;
+                }
+                ParamKind::VarKeyword => {
+                    if !new.has(ParamKind::VarKeyword) {
+                        found.push(SignatureBreak::Removed(format!("**{}", old.name)));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(current) = new.named(&old.name) else {
+                // A positional-only parameter may be renamed freely.
+                let position = old_positional
+                    .iter()
+                    .position(|param| param.name == old.name);
+                let renamed_positional_only = old.kind == ParamKind::PositionalOnly
+                    && position.is_some_and(|at| {
+                        new_positional
+                            .get(at)
+                            .is_some_and(|param| param.kind == ParamKind::PositionalOnly)
+                    });
+                let absorbed = match old.kind {
+                    ParamKind::KeywordOnly => new.has(ParamKind::VarKeyword),
+                    _ => false,
+                };
+                if !renamed_positional_only && !absorbed {
+                    found.push(SignatureBreak::Removed(old.name.clone()));
+                }
+                continue;
+            };
+            let narrowed = matches!(
+                (old.kind, current.kind),
+                (ParamKind::PositionalOrKeyword, ParamKind::PositionalOnly)
+                    | (
+                        ParamKind::PositionalOrKeyword | ParamKind::PositionalOnly,
+                        ParamKind::KeywordOnly
+                    )
+                    | (ParamKind::KeywordOnly, ParamKind::PositionalOnly)
+            );
+            if narrowed {
+                found.push(SignatureBreak::KindChanged(old.name.clone()));
+                continue;
+            }
+            if old.has_default && !current.has_default {
+                found.push(SignatureBreak::DefaultRemoved(old.name.clone()));
+            }
+            let before = old_positional
+                .iter()
+                .position(|param| param.name == old.name);
+            let after = new_positional
+                .iter()
+                .position(|param| param.name == old.name);
+            if let (Some(before), Some(after)) = (before, after)
+                && before != after
+            {
+                found.push(SignatureBreak::Moved(old.name.clone()));
+            }
+        }
+        for (position, param) in new.params.iter().enumerate() {
+            // A positional-only parameter in the place of another is a rename.
+            let renamed = param.kind == ParamKind::PositionalOnly
+                && old_positional
+                    .get(position)
+                    .is_some_and(|old| old.kind == ParamKind::PositionalOnly);
+            let required = !renamed
+                && !param.has_default
+                && matches!(
+                    param.kind,
+                    ParamKind::PositionalOnly
+                        | ParamKind::PositionalOrKeyword
+                        | ParamKind::KeywordOnly
+                );
+            if required && self.named(&param.name).is_none() {
+                found.push(SignatureBreak::NewRequired(param.name.clone()));
+            }
+        }
+        found
+    }
+}
+
+/// One way a signature change breaks callers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SignatureBreak {
+    Removed(String),
+    NewRequired(String),
+    KindChanged(String),
+    DefaultRemoved(String),
+    Moved(String),
+}
+
+/// What a public name is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SymbolKind {
+    Function(Signature),
+    /// A class, with the last names of its bases.
+    Class {
+        bases: Vec<String>,
+    },
+    /// A property; `settable` with a setter.
+    Property {
+        settable: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Symbol {
+    /// Dotted inside the module: `Upload`, `Upload.save`.
+    pub qualname: String,
+    pub kind: SymbolKind,
+    /// Where it is defined (its `def` or `class` keyword).
+    pub at: TextSize,
+}
+
+/// A module's public API and what keeps names importable from it.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleApi {
+    /// The dotted module name.
+    pub module: String,
+    pub path: String,
+    /// Public when no part of the module name starts with `_`.
+    pub public: bool,
+    pub symbols: BTreeMap<String, Symbol>,
+    /// Names bound by the module's imports (`from x import y as z` binds
+    /// `z`), and `__all__`: a name here is still importable.
+    pub bound: BTreeSet<String>,
+    /// A module `__getattr__` exists; the string literals it compares with
+    /// are the names it answers for (deprecated aliases).
+    pub getattr_names: BTreeSet<String>,
+    /// `from x import *`: anything may be importable.
+    pub star_import: bool,
+}
+
+impl ModuleApi {
+    /// Whether `name` (a top-level name) is importable from the module
+    /// without being defined in it.
+    pub fn still_importable(&self, name: &str) -> bool {
+        self.bound.contains(name) || self.getattr_names.contains(name) || self.star_import
+    }
+}
+
+/// Public when not `_private` (dunders are public).
+pub fn is_public_name(name: &str) -> bool {
+    !name.starts_with('_') || (name.starts_with("__") && name.ends_with("__") && name.len() > 4)
+}
+
+/// Files that are not part of a library's importable API.
+pub fn is_library_module(path: &str) -> bool {
+    if python::is_test_file(path) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let outside = [
+        "migrations/",
+        "alembic/",
+        "docs/",
+        "doc/",
+        "examples/",
+        "example/",
+        "scripts/",
+        "benchmarks/",
+    ];
+    let top_level_script = !path.contains('/')
+        && matches!(
+            name,
+            "setup.py" | "noxfile.py" | "fabfile.py" | "manage.py" | "conftest.py" | "tasks.py"
+        );
+    !top_level_script
+        && !outside
+            .iter()
+            .any(|dir| path.starts_with(dir) || path.contains(&format!("/{dir}")))
+}
+
+/// The module name of a project-relative path, `src/` layout included.
+pub fn module_name(path: &str) -> String {
+    let name = python::module_name(path);
+    name.strip_prefix("src.").map(str::to_owned).unwrap_or(name)
+}
+
+fn decorated(decorators: &[Decorator], wanted: &str) -> bool {
+    decorators.iter().any(|decorator| {
+        let expr = match &decorator.expression {
+            Expr::Call(call) => call.func.as_ref(),
+            other => other,
+        };
+        match expr {
+            Expr::Name(name) => name.id.as_str() == wanted,
+            Expr::Attribute(attribute) => attribute.attr.as_str() == wanted,
+            _ => false,
+        }
+    })
+}
+
+/// `@x.setter` / `@x.deleter`: the property `x` it belongs to.
+fn accessor_of<'a>(function: &'a StmtFunctionDef, accessor: &str) -> Option<&'a str> {
+    function.decorator_list.iter().find_map(|decorator| {
+        let Expr::Attribute(attribute) = &decorator.expression else {
+            return None;
+        };
+        let Expr::Name(owner) = attribute.value.as_ref() else {
+            return None;
+        };
+        (attribute.attr.as_str() == accessor).then_some(owner.id.as_str())
+    })
+}
+
+/// The public API of one parsed module.
+pub fn module_api(file: &PythonFile) -> ModuleApi {
+    let module = module_name(&file.path);
+    let mut api = ModuleApi {
+        public: module.split('.').all(is_public_name) && is_library_module(&file.path),
+        module,
+        path: file.path.clone(),
+        ..ModuleApi::default()
+    };
+    python::walk_statements(file.suite(), &mut |stmt, enclosing| {
+        // Inside a function nothing is API.
+        if enclosing
+            .iter()
+            .any(|scope| matches!(scope, Enclosing::Function(_)))
+        {
+            return;
+        }
+        let mut parts: Vec<&str> = enclosing.iter().map(|scope| scope.name()).collect();
+        let in_class = !parts.is_empty();
+        match stmt {
+            Stmt::FunctionDef(function) => {
+                let name = function.name.as_str();
+                if !in_class && name == "__getattr__" {
+                    api.getattr_names.extend(string_literals(&function.body));
+                    return;
+                }
+                parts.push(name);
+                let qualname = parts.join(".");
+                if !parts.iter().all(|part| is_public_name(part)) {
+                    return;
+                }
+                let at = file.def_keyword(function);
+                if in_class
+                    && (accessor_of(function, "setter").is_some()
+                        || accessor_of(function, "deleter").is_some())
+                {
+                    let settable = accessor_of(function, "setter").is_some();
+                    if let Some(symbol) = api.symbols.get_mut(&qualname)
+                        && let SymbolKind::Property { settable: known } = &mut symbol.kind
+                    {
+                        *known |= settable;
+                    }
+                    return;
+                }
+                let kind = if in_class
+                    && (decorated(&function.decorator_list, "property")
+                        || decorated(&function.decorator_list, "cached_property"))
+                {
+                    SymbolKind::Property { settable: false }
+                } else {
+                    let bound = in_class && !decorated(&function.decorator_list, "staticmethod");
+                    SymbolKind::Function(Signature::of(&function.parameters, bound))
+                };
+                let overload = decorated(&function.decorator_list, "overload");
+                match api.symbols.get(&qualname) {
+                    // The implementation after an `@overload` set is the
+                    // callable; further overloads add nothing.
+                    Some(_) if overload => {}
+                    _ => {
+                        api.symbols
+                            .insert(qualname.clone(), Symbol { qualname, kind, at });
+                    }
+                }
+            }
+            Stmt::ClassDef(class) => {
+                parts.push(class.name.as_str());
+                if parts.iter().all(|part| is_public_name(part)) {
+                    let qualname = parts.join(".");
+                    let bases = class
+                        .bases()
+                        .iter()
+                        .filter_map(|base| match base {
+                            Expr::Name(name) => Some(name.id.to_string()),
+                            Expr::Attribute(attribute) => Some(attribute.attr.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    api.symbols.insert(
+                        qualname.clone(),
+                        Symbol {
+                            qualname,
+                            kind: SymbolKind::Class { bases },
+                            at: class.start(),
+                        },
+                    );
+                }
+            }
+            Stmt::Import(import) if !in_class => {
+                for alias in &import.names {
+                    let bound = alias.asname.as_ref().map_or_else(
+                        || alias.name.split('.').next().unwrap_or_default().to_owned(),
+                        ToString::to_string,
+                    );
+                    api.bound.insert(bound);
+                }
+            }
+            Stmt::ImportFrom(import) if !in_class => {
+                for alias in &import.names {
+                    if alias.name.as_str() == "*" {
+                        api.star_import = true;
+                    } else {
+                        let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                        api.bound.insert(bound.to_string());
+                    }
+                }
+            }
+            Stmt::Assign(assign) if !in_class => {
+                for target in &assign.targets {
+                    if let Expr::Name(name) = target {
+                        if name.id.as_str() == "__all__" {
+                            api.bound.extend(string_literals_of(&assign.value));
+                        } else {
+                            // `Old = New`: an alias keeps the old name.
+                            api.bound.insert(name.id.to_string());
+                        }
+                    }
+                }
+            }
+            Stmt::AnnAssign(assign) if !in_class => {
+                if let Expr::Name(name) = assign.target.as_ref() {
+                    api.bound.insert(name.id.to_string());
+                }
+            }
+            _ => {}
+        }
+    });
+    api
+}
+
+/// Every string literal in a function body (what `__getattr__` compares
+/// the requested name with).
+fn string_literals(body: &[Stmt]) -> BTreeSet<String> {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Strings(BTreeSet<String>);
+    impl<'a> Visitor<'a> for Strings {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::StringLiteral(literal) = expr {
+                self.0.insert(literal.value.to_str().to_owned());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut strings = Strings(BTreeSet::new());
+    strings.visit_body(body);
+    strings.0
+}
+
+fn string_literals_of(expr: &Expr) -> Vec<String> {
+    let elements: &[Expr] = match expr {
+        Expr::List(list) => &list.elts,
+        Expr::Tuple(tuple) => &tuple.elts,
+        _ => return Vec::new(),
+    };
+    elements
+        .iter()
+        .filter_map(|element| match element {
+            Expr::StringLiteral(literal) => Some(literal.value.to_str().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::{Source, parse_text};
+
+    fn api(path: &str, source: &str) -> ModuleApi {
+        let Source::Parsed(file) = parse_text(path, source.to_owned()) else {
+            panic!("parses")
+        };
+        module_api(&file)
+    }
+
+    fn signature(source: &str) -> Signature {
+        let api = api("m.py", source);
+        match &api.symbols["f"].kind {
+            SymbolKind::Function(signature) => signature.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn property_with_setter_is_one_attribute() {
+        let api = api(
+            "app/core.py",
+            "class App:\n    @property\n    def debug(self) -> bool: ...\n    @debug.setter\n    def debug(self, value: bool) -> None: ...\n",
+        );
+        assert_eq!(
+            api.symbols["App.debug"].kind,
+            SymbolKind::Property { settable: true }
+        );
+    }
+
+    #[test]
+    fn an_overload_set_is_its_implementation() {
+        let api = api(
+            "m.py",
+            "from typing import overload\n@overload\ndef f(x: int) -> int: ...\n@overload\ndef f(x: str) -> str: ...\ndef f(x, y=None): ...\n",
+        );
+        let SymbolKind::Function(signature) = &api.symbols["f"].kind else {
+            panic!()
+        };
+        assert_eq!(signature.params.len(), 2);
+    }
+
+    #[test]
+    fn private_names_modules_and_nested_functions_are_not_api() {
+        let api_ = api(
+            "pkg/_utils.py",
+            "def helper(): ...\nclass C:\n    def _p(self): ...\n    def m(self):\n        def inner(): ...\n",
+        );
+        assert!(!api_.public);
+        assert!(api_.symbols.contains_key("C.m"));
+        assert!(!api_.symbols.contains_key("C._p"));
+        assert!(!api_.symbols.keys().any(|name| name.contains("inner")));
+    }
+
+    #[test]
+    fn reexports_all_and_getattr_keep_names_importable() {
+        let api = api(
+            "pkg/__init__.py",
+            "from .core import App as Flask\n__all__ = [\"Flask\", \"g\"]\ndef __getattr__(name):\n    if name == \"OldName\":\n        return Flask\n    raise AttributeError(name)\n",
+        );
+        assert!(api.still_importable("Flask"));
+        assert!(api.still_importable("g"));
+        assert!(api.still_importable("OldName"));
+        assert!(!api.still_importable("Other"));
+    }
+
+    #[test]
+    fn signature_breaks_are_told_apart() {
+        let old = signature("def f(a, b=1, *, c=2): ...");
+        assert!(
+            old.breaks(&signature("def f(a, b=1, *, c=2, d=3): ..."))
+                .is_empty()
+        );
+        assert_eq!(
+            old.breaks(&signature("def f(a, b=1, *, c=2, d): ...")),
+            [SignatureBreak::NewRequired("d".into())]
+        );
+        assert_eq!(
+            old.breaks(&signature("def f(a, *, c=2): ...")),
+            [SignatureBreak::Removed("b".into())]
+        );
+        assert_eq!(
+            old.breaks(&signature("def f(a, *, b=1, c=2): ...")),
+            [SignatureBreak::KindChanged("b".into())]
+        );
+        assert_eq!(
+            old.breaks(&signature("def f(a, b, *, c=2): ...")),
+            [SignatureBreak::DefaultRemoved("b".into())]
+        );
+        assert_eq!(
+            old.breaks(&signature("def f(b=1, a=0, *, c=2): ...")),
+            [
+                SignatureBreak::Moved("a".into()),
+                SignatureBreak::Moved("b".into())
+            ]
+        );
+        // A keyword-only parameter taken by **kwargs still works.
+        assert!(
+            old.breaks(&signature("def f(a, b=1, **kwargs): ..."))
+                .is_empty()
+        );
+        // Positional-only parameters may be renamed.
+        let old = signature("def f(x, /): ...");
+        assert!(old.breaks(&signature("def f(y, /): ...")).is_empty());
+    }
+}

@@ -1,0 +1,292 @@
+//! The delta between the public API at base and at head, for the modules
+//! a change touched: what an importer of the old version may find broken.
+//! A name that left one module and is defined in another is a move; a name
+//! still importable from its old place (re-export, alias, `__all__`,
+//! `__getattr__`) is not gone. It knows no checks.
+
+use std::collections::BTreeMap;
+
+use ruff_text_size::TextSize;
+
+use crate::model::api::{ModuleApi, SignatureBreak, SymbolKind};
+
+/// How an importer of the old version may break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiBreak {
+    /// A public module is gone, with where its names went, if one module
+    /// now defines them all.
+    ModuleRemoved {
+        module: String,
+        moved_to: Option<String>,
+    },
+    /// A public name is gone from its module.
+    Removed { qualname: String, class: bool },
+    /// A public top-level name now lives in another module only.
+    Moved { qualname: String, to: String },
+    /// A callable's parameters changed incompatibly.
+    Signature {
+        qualname: String,
+        breaks: Vec<SignatureBreak>,
+    },
+    /// A property lost its setter.
+    NoLongerSettable { qualname: String },
+    /// A property became a method or a method a property.
+    KindChanged { qualname: String },
+}
+
+impl ApiBreak {
+    /// The name a changelog or the task file must mention.
+    pub fn name(&self) -> &str {
+        match self {
+            ApiBreak::ModuleRemoved { module, .. } => module,
+            ApiBreak::Removed { qualname, .. }
+            | ApiBreak::Moved { qualname, .. }
+            | ApiBreak::Signature { qualname, .. }
+            | ApiBreak::NoLongerSettable { qualname }
+            | ApiBreak::KindChanged { qualname } => qualname,
+        }
+    }
+}
+
+/// A break, in the module where it is seen: the base path and offset for
+/// what is gone, the head ones for what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub module: String,
+    pub path: String,
+    /// Whether `at` is in the base version of `path` (what is gone).
+    pub in_base: bool,
+    pub at: Option<TextSize>,
+    pub change: ApiBreak,
+}
+
+/// The breaks between the base and head APIs of the changed modules.
+pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
+    let heads: BTreeMap<&str, &ModuleApi> =
+        head.iter().map(|api| (api.module.as_str(), api)).collect();
+    let mut found = Vec::new();
+    for old in base.iter().filter(|api| api.public) {
+        let Some(new) = heads.get(old.module.as_str()) else {
+            let top: Vec<&str> = old
+                .symbols
+                .keys()
+                .filter(|name| !name.contains('.'))
+                .map(String::as_str)
+                .collect();
+            if top.is_empty() {
+                continue;
+            }
+            let moved_to = head
+                .iter()
+                .find(|api| top.iter().all(|name| api.symbols.contains_key(*name)))
+                .map(|api| api.module.clone());
+            found.push(Located {
+                module: old.module.clone(),
+                path: old.path.clone(),
+                in_base: true,
+                at: None,
+                change: ApiBreak::ModuleRemoved {
+                    module: old.module.clone(),
+                    moved_to,
+                },
+            });
+            continue;
+        };
+        for (qualname, symbol) in &old.symbols {
+            // A class that is gone is reported once, not with its members.
+            if let Some((parent, _)) = qualname.rsplit_once('.')
+                && !new.symbols.contains_key(parent)
+            {
+                continue;
+            }
+            let located = |in_base: bool, at: TextSize, change: ApiBreak| Located {
+                module: old.module.clone(),
+                path: if in_base {
+                    old.path.clone()
+                } else {
+                    new.path.clone()
+                },
+                in_base,
+                at: Some(at),
+                change,
+            };
+            let Some(current) = new.symbols.get(qualname) else {
+                if gone_but_reachable(qualname, new, head) {
+                    continue;
+                }
+                let moved = (!qualname.contains('.'))
+                    .then(|| {
+                        head.iter().find(|api| {
+                            api.module != old.module
+                                && api
+                                    .symbols
+                                    .get(qualname)
+                                    .is_some_and(|other| same_kind(&other.kind, &symbol.kind))
+                        })
+                    })
+                    .flatten();
+                let change = match moved {
+                    Some(api) => ApiBreak::Moved {
+                        qualname: qualname.clone(),
+                        to: api.module.clone(),
+                    },
+                    None => ApiBreak::Removed {
+                        qualname: qualname.clone(),
+                        class: matches!(symbol.kind, SymbolKind::Class { .. }),
+                    },
+                };
+                found.push(located(true, symbol.at, change));
+                continue;
+            };
+            let change = match (&symbol.kind, &current.kind) {
+                (SymbolKind::Function(before), SymbolKind::Function(after)) => {
+                    let breaks = before.breaks(after);
+                    (!breaks.is_empty()).then(|| ApiBreak::Signature {
+                        qualname: qualname.clone(),
+                        breaks,
+                    })
+                }
+                (
+                    SymbolKind::Property { settable: true },
+                    SymbolKind::Property { settable: false },
+                ) => Some(ApiBreak::NoLongerSettable {
+                    qualname: qualname.clone(),
+                }),
+                (SymbolKind::Property { .. }, SymbolKind::Function(_))
+                | (SymbolKind::Function(_), SymbolKind::Property { .. }) => {
+                    Some(ApiBreak::KindChanged {
+                        qualname: qualname.clone(),
+                    })
+                }
+                _ => None,
+            };
+            if let Some(change) = change {
+                found.push(located(false, current.at, change));
+            }
+        }
+    }
+    found
+}
+
+fn same_kind(a: &SymbolKind, b: &SymbolKind) -> bool {
+    matches!(
+        (a, b),
+        (SymbolKind::Function(_), SymbolKind::Function(_))
+            | (SymbolKind::Class { .. }, SymbolKind::Class { .. })
+            | (SymbolKind::Property { .. }, SymbolKind::Property { .. })
+    )
+}
+
+/// Whether a name no longer defined in its module can still be reached:
+/// a top-level name the module still binds (import, alias, `__all__`,
+/// `__getattr__`), or a member the class now inherits from a base class
+/// that a changed module defines with it.
+fn gone_but_reachable(qualname: &str, new: &ModuleApi, head: &[ModuleApi]) -> bool {
+    let Some((class, member)) = qualname.rsplit_once('.') else {
+        return new.still_importable(qualname);
+    };
+    let Some(SymbolKind::Class { bases }) = new.symbols.get(class).map(|symbol| &symbol.kind)
+    else {
+        return false;
+    };
+    head.iter().any(|api| {
+        bases.iter().any(|base| {
+            api.symbols.keys().any(|other| {
+                other.rsplit_once('.').is_some_and(|(owner, name)| {
+                    name == member && owner.rsplit('.').next() == Some(base.as_str())
+                })
+            })
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::api::module_api;
+    use crate::python::{Source, parse_text};
+
+    fn api(path: &str, source: &str) -> ModuleApi {
+        let Source::Parsed(file) = parse_text(path, source.to_owned()) else {
+            panic!("parses")
+        };
+        module_api(&file)
+    }
+
+    fn names(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<ApiBreak> {
+        api_breaks(base, head)
+            .into_iter()
+            .map(|located| located.change)
+            .collect()
+    }
+
+    #[test]
+    fn an_unchanged_property_and_overload_set_break_nothing() {
+        let source = "from typing import overload\nclass App:\n    @property\n    def debug(self) -> bool: ...\n    @debug.setter\n    def debug(self, value: bool) -> None: ...\n    @overload\n    def get(self, k: int) -> int: ...\n    @overload\n    def get(self, k: str) -> str: ...\n    def get(self, k): ...\n";
+        let base = api("app.py", source);
+        let head = api("app.py", &format!("{source}\nX = 1\n"));
+        assert!(names(&[base], &[head]).is_empty());
+    }
+
+    #[test]
+    fn a_removed_class_is_reported_once_and_a_move_says_where() {
+        let base = api(
+            "pkg/a.py",
+            "class Old:\n    def m(self): ...\ndef moved(x): ...\n",
+        );
+        let head_a = api("pkg/a.py", "X = 1\n");
+        let head_b = api("pkg/b.py", "def moved(x): ...\n");
+        assert_eq!(
+            names(&[base], &[head_a, head_b]),
+            [
+                ApiBreak::Removed {
+                    qualname: "Old".into(),
+                    class: true
+                },
+                ApiBreak::Moved {
+                    qualname: "moved".into(),
+                    to: "pkg.b".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reexport_or_getattr_alias_keeps_the_name() {
+        let base = api("pkg/a.py", "def f(): ...\nclass Old: ...\n");
+        let head = api(
+            "pkg/a.py",
+            "from pkg.b import f\n\ndef __getattr__(name):\n    if name == \"Old\":\n        return 1\n",
+        );
+        assert!(names(&[base], &[head]).is_empty());
+    }
+
+    #[test]
+    fn a_method_moved_to_a_base_class_is_inherited() {
+        let base = api(
+            "pkg/a.py",
+            "class Mixin: ...\nclass C(Mixin):\n    def m(self): ...\n",
+        );
+        let head = api(
+            "pkg/a.py",
+            "class Mixin:\n    def m(self): ...\nclass C(Mixin): ...\n",
+        );
+        assert!(names(&[base], &[head]).is_empty());
+        let base = api("pkg/a.py", "class C:\n    def m(self): ...\n");
+        let head = api("pkg/a.py", "class C: ...\n");
+        assert_eq!(
+            names(&[base], &[head]),
+            [ApiBreak::Removed {
+                qualname: "C.m".into(),
+                class: false
+            }]
+        );
+    }
+
+    #[test]
+    fn private_modules_break_nothing() {
+        let base = api("pkg/_impl.py", "def f(a): ...\n");
+        let head = api("pkg/_impl.py", "def f(): ...\n");
+        assert!(names(&[base], &[head]).is_empty());
+    }
+}
