@@ -35,6 +35,8 @@ pub struct Param {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Signature {
     pub params: Vec<Param>,
+    /// A `@staticmethod`: callable on the class without an instance.
+    pub static_method: bool,
 }
 
 impl Signature {
@@ -76,7 +78,10 @@ impl Signature {
             kind: ParamKind::VarKeyword,
             has_default: true,
         }));
-        Signature { params }
+        Signature {
+            params,
+            static_method: false,
+        }
     }
 
     fn positional(&self) -> impl Iterator<Item = &Param> {
@@ -101,6 +106,9 @@ impl Signature {
     /// another kind, or a new required parameter.
     pub fn breaks(&self, new: &Signature) -> Vec<SignatureBreak> {
         let mut found = Vec::new();
+        if self.static_method && !new.static_method {
+            found.push(SignatureBreak::NoLongerStatic);
+        }
         let old_positional: Vec<&Param> = self.positional().collect();
         let new_positional: Vec<&Param> = new.positional().collect();
         for old in &self.params {
@@ -197,6 +205,8 @@ pub enum SignatureBreak {
     KindChanged(String),
     DefaultRemoved(String),
     Moved(String),
+    /// A static method became an instance method: calls on the class break.
+    NoLongerStatic,
 }
 
 /// What a public name is.
@@ -211,6 +221,8 @@ pub enum SymbolKind {
     Property {
         settable: bool,
     },
+    /// A name bound by assignment: a module constant or a class attribute.
+    Attribute,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,11 +336,21 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
         ..ModuleApi::default()
     };
     python::walk_statements(file.suite(), &mut |stmt, enclosing| {
-        // Inside a function nothing is API.
+        // Inside a function nothing is API, but for the attributes a
+        // method sets on `self` (`self.name = ...`).
         if enclosing
             .iter()
             .any(|scope| matches!(scope, Enclosing::Function(_)))
         {
+            if let [.., Enclosing::Class(_), Enclosing::Function(_)] = enclosing {
+                let class: Vec<&str> = enclosing[..enclosing.len() - 1]
+                    .iter()
+                    .map(|scope| scope.name())
+                    .collect();
+                for name in self_attributes(stmt) {
+                    attribute(&mut api, &class, name, None, stmt);
+                }
+            }
             return;
         }
         let mut parts: Vec<&str> = enclosing.iter().map(|scope| scope.name()).collect();
@@ -364,8 +386,23 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                 {
                     SymbolKind::Property { settable: false }
                 } else {
-                    let bound = in_class && !decorated(&function.decorator_list, "staticmethod");
-                    SymbolKind::Function(Signature::of(&function.parameters, bound))
+                    let static_method = decorated(&function.decorator_list, "staticmethod");
+                    let bound = in_class && !static_method;
+                    let mut signature = Signature::of(&function.parameters, bound);
+                    signature.static_method = in_class && static_method;
+                    // Operators call dunder methods positionally: their
+                    // parameter names are not part of the API.
+                    let operator = name.starts_with("__")
+                        && name.ends_with("__")
+                        && !matches!(name, "__init__" | "__new__" | "__call__");
+                    if operator {
+                        for param in &mut signature.params {
+                            if param.kind == ParamKind::PositionalOrKeyword {
+                                param.kind = ParamKind::PositionalOnly;
+                            }
+                        }
+                    }
+                    SymbolKind::Function(signature)
                 };
                 let overload = decorated(&function.decorator_list, "overload");
                 match api.symbols.get(&qualname) {
@@ -382,15 +419,7 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                 parts.push(class.name.as_str());
                 if parts.iter().all(|part| is_public_name(part)) {
                     let qualname = parts.join(".");
-                    let bases = class
-                        .bases()
-                        .iter()
-                        .filter_map(|base| match base {
-                            Expr::Name(name) => Some(name.id.to_string()),
-                            Expr::Attribute(attribute) => Some(attribute.attr.to_string()),
-                            _ => None,
-                        })
-                        .collect();
+                    let bases = class.bases().iter().filter_map(base_name).collect();
                     api.symbols.insert(
                         qualname.clone(),
                         Symbol {
@@ -420,21 +449,38 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                     }
                 }
             }
-            Stmt::Assign(assign) if !in_class => {
+            Stmt::Assign(assign) => {
                 for target in &assign.targets {
-                    if let Expr::Name(name) = target {
-                        if name.id.as_str() == "__all__" {
-                            api.bound.extend(string_literals_of(&assign.value));
-                        } else {
-                            // `Old = New`: an alias keeps the old name.
-                            api.bound.insert(name.id.to_string());
-                        }
+                    let Expr::Name(name) = target else { continue };
+                    if !in_class && name.id.as_str() == "__all__" {
+                        api.bound.extend(string_literals_of(&assign.value));
+                        continue;
                     }
+                    if !in_class {
+                        // `Old = New`: an alias keeps the old name.
+                        api.bound.insert(name.id.to_string());
+                    }
+                    attribute(
+                        &mut api,
+                        &parts,
+                        name.id.as_str(),
+                        Some(&assign.value),
+                        stmt,
+                    );
                 }
             }
-            Stmt::AnnAssign(assign) if !in_class => {
+            Stmt::AnnAssign(assign) => {
                 if let Expr::Name(name) = assign.target.as_ref() {
-                    api.bound.insert(name.id.to_string());
+                    if !in_class {
+                        api.bound.insert(name.id.to_string());
+                    }
+                    attribute(
+                        &mut api,
+                        &parts,
+                        name.id.as_str(),
+                        assign.value.as_deref(),
+                        stmt,
+                    );
                 }
             }
             _ => {}
@@ -443,15 +489,132 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
     api
 }
 
-/// Every string literal in a function body (what `__getattr__` compares
-/// the requested name with).
+/// Records a public attribute, unless the scope already defines the name
+/// (a `def` wins) or it is a dunder or a type variable (not API).
+fn attribute(api: &mut ModuleApi, scope: &[&str], name: &str, value: Option<&Expr>, stmt: &Stmt) {
+    let dunder = name.starts_with("__") && name.ends_with("__");
+    let type_variable = value.is_some_and(|value| {
+        matches!(value, Expr::Call(call) if matches!(
+            call.func.as_ref(),
+            Expr::Name(func) if matches!(func.id.as_str(), "TypeVar" | "ParamSpec" | "TypeVarTuple")
+        ) || matches!(
+            call.func.as_ref(),
+            Expr::Attribute(func) if matches!(func.attr.as_str(), "TypeVar" | "ParamSpec" | "TypeVarTuple")
+        ))
+    });
+    if dunder
+        || type_variable
+        || !is_public_name(name)
+        || !scope.iter().all(|part| is_public_name(part))
+    {
+        return;
+    }
+    let mut parts = scope.to_vec();
+    parts.push(name);
+    let qualname = parts.join(".");
+    api.symbols.entry(qualname.clone()).or_insert(Symbol {
+        qualname,
+        kind: SymbolKind::Attribute,
+        at: stmt.start(),
+    });
+}
+
+/// One API per module: a `.pyi` stub and its `.py` are one module. The
+/// source's definitions win (they are what callers run); the stub adds the
+/// names the source does not define (attributes it only declares).
+pub fn merge_stubs(apis: Vec<ModuleApi>) -> Vec<ModuleApi> {
+    let mut merged: BTreeMap<String, ModuleApi> = BTreeMap::new();
+    for api in apis {
+        match merged.remove(&api.module) {
+            None => {
+                merged.insert(api.module.clone(), api);
+            }
+            Some(other) => {
+                let (mut source, stub) = if api.path.ends_with(".pyi") {
+                    (other, api)
+                } else {
+                    (api, other)
+                };
+                for (name, symbol) in stub.symbols {
+                    source.symbols.entry(name).or_insert(symbol);
+                }
+                source.bound.extend(stub.bound);
+                source.getattr_names.extend(stub.getattr_names);
+                source.star_import |= stub.star_import;
+                source.public |= stub.public;
+                merged.insert(source.module.clone(), source);
+            }
+        }
+    }
+    merged.into_values().collect()
+}
+
+/// The last name of a base class: `Base`, `mod.Base`, `Base[T]`.
+fn base_name(base: &Expr) -> Option<String> {
+    match base {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => Some(attribute.attr.to_string()),
+        Expr::Subscript(subscript) => base_name(&subscript.value),
+        _ => None,
+    }
+}
+
+/// The names `self.name = ...` sets.
+fn self_attributes(stmt: &Stmt) -> Vec<&str> {
+    let targets: Vec<&Expr> = match stmt {
+        Stmt::Assign(assign) => assign.targets.iter().collect(),
+        Stmt::AnnAssign(assign) => vec![assign.target.as_ref()],
+        _ => return Vec::new(),
+    };
+    targets
+        .into_iter()
+        .filter_map(|target| match target {
+            Expr::Attribute(attribute) => match attribute.value.as_ref() {
+                Expr::Name(owner) if owner.id.as_str() == "self" => Some(attribute.attr.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// The names a module `__getattr__` answers for: the string literals it
+/// compares the requested name with (`name == "Old"`, `name in (...)`)
+/// and the keys of the mappings it looks the name up in.
 fn string_literals(body: &[Stmt]) -> BTreeSet<String> {
     use ruff_python_ast::visitor::{self, Visitor};
     struct Strings(BTreeSet<String>);
+    impl Strings {
+        fn literal(&mut self, expr: &Expr) {
+            match expr {
+                Expr::StringLiteral(literal) => {
+                    self.0.insert(literal.value.to_str().to_owned());
+                }
+                Expr::Tuple(tuple) => tuple.elts.iter().for_each(|elt| self.literal(elt)),
+                Expr::List(list) => list.elts.iter().for_each(|elt| self.literal(elt)),
+                Expr::Set(set) => set.elts.iter().for_each(|elt| self.literal(elt)),
+                _ => {}
+            }
+        }
+    }
     impl<'a> Visitor<'a> for Strings {
         fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::StringLiteral(literal) = expr {
-                self.0.insert(literal.value.to_str().to_owned());
+            match expr {
+                Expr::Compare(compare) => {
+                    self.literal(&compare.left);
+                    compare
+                        .comparators
+                        .iter()
+                        .for_each(|right| self.literal(right));
+                }
+                Expr::Dict(dict) => {
+                    for item in &dict.items {
+                        if let Some(key) = &item.key {
+                            self.literal(key);
+                        }
+                    }
+                }
+                _ => {}
             }
             visitor::walk_expr(self, expr);
         }

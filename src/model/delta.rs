@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use ruff_text_size::TextSize;
 
-use crate::model::api::{ModuleApi, SignatureBreak, SymbolKind};
+use crate::model::api::{self, ModuleApi, SignatureBreak, SymbolKind};
 
 /// How an importer of the old version may break.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +92,27 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
             });
             continue;
         };
+        // Names the old `__getattr__` answered for that nothing answers now.
+        for name in &old.getattr_names {
+            let identifier = name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if identifier
+                && api::is_public_name(name)
+                && !new.symbols.contains_key(name)
+                && !new.still_importable(name)
+            {
+                found.push(Located {
+                    module: old.module.clone(),
+                    path: old.path.clone(),
+                    in_base: true,
+                    at: None,
+                    change: ApiBreak::Removed {
+                        qualname: name.clone(),
+                        class: false,
+                    },
+                });
+            }
+        }
         for (qualname, symbol) in &old.symbols {
             // A class that is gone is reported once, not with its members.
             if let Some((parent, _)) = qualname.rsplit_once('.')
@@ -174,30 +195,55 @@ fn same_kind(a: &SymbolKind, b: &SymbolKind) -> bool {
         (SymbolKind::Function(_), SymbolKind::Function(_))
             | (SymbolKind::Class { .. }, SymbolKind::Class { .. })
             | (SymbolKind::Property { .. }, SymbolKind::Property { .. })
+            | (SymbolKind::Attribute, SymbolKind::Attribute)
     )
 }
 
 /// Whether a name no longer defined in its module can still be reached:
 /// a top-level name the module still binds (import, alias, `__all__`,
 /// `__getattr__`), or a member the class now inherits from a base class
-/// that a changed module defines with it.
+/// (at any depth) that a changed module defines with it.
 fn gone_but_reachable(qualname: &str, new: &ModuleApi, head: &[ModuleApi]) -> bool {
     let Some((class, member)) = qualname.rsplit_once('.') else {
         return new.still_importable(qualname);
+    };
+    let bases_of = |class: &str| -> Vec<String> {
+        head.iter()
+            .flat_map(|api| api.symbols.iter())
+            .filter(|(name, _)| name.rsplit('.').next() == Some(class))
+            .filter_map(|(_, symbol)| match &symbol.kind {
+                SymbolKind::Class { bases } => Some(bases.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let defines = |class: &str| {
+        head.iter().any(|api| {
+            api.symbols.keys().any(|other| {
+                other.rsplit_once('.').is_some_and(|(owner, name)| {
+                    name == member && owner.rsplit('.').next() == Some(class)
+                })
+            })
+        })
     };
     let Some(SymbolKind::Class { bases }) = new.symbols.get(class).map(|symbol| &symbol.kind)
     else {
         return false;
     };
-    head.iter().any(|api| {
-        bases.iter().any(|base| {
-            api.symbols.keys().any(|other| {
-                other.rsplit_once('.').is_some_and(|(owner, name)| {
-                    name == member && owner.rsplit('.').next() == Some(base.as_str())
-                })
-            })
-        })
-    })
+    let mut seen: Vec<String> = Vec::new();
+    let mut queue: Vec<String> = bases.clone();
+    while let Some(base) = queue.pop() {
+        if seen.contains(&base) || seen.len() > 64 {
+            continue;
+        }
+        if defines(&base) {
+            return true;
+        }
+        queue.extend(bases_of(&base));
+        seen.push(base);
+    }
+    false
 }
 
 #[cfg(test)]
@@ -281,6 +327,13 @@ mod tests {
                 class: false
             }]
         );
+    }
+
+    #[test]
+    fn operator_parameters_may_be_renamed() {
+        let base = api("m.py", "class E:\n    def __contains__(self, item): ...\n");
+        let head = api("m.py", "class E:\n    def __contains__(self, etag): ...\n");
+        assert!(names(&[base], &[head]).is_empty());
     }
 
     #[test]

@@ -310,20 +310,24 @@ fn at(file: &PythonFile, path: &str, offset: ruff_text_size::TextSize) -> Locati
 /// The public-API breaks of the changed modules, from the project model.
 fn api_breaks(input: &Input<'_>) -> Vec<Breaking> {
     let library = |path: &str| api::is_library_module(path);
-    let base: Vec<ModuleApi> = input
-        .python
-        .iter()
-        .filter_map(|versions| versions.base.as_ref())
-        .filter(|file| library(&file.path))
-        .map(api::module_api)
-        .collect();
-    let head: Vec<ModuleApi> = input
-        .python
-        .iter()
-        .filter_map(|versions| versions.head.as_ref())
-        .filter(|file| library(&file.path))
-        .map(api::module_api)
-        .collect();
+    let base: Vec<ModuleApi> = api::merge_stubs(
+        input
+            .python
+            .iter()
+            .filter_map(|versions| versions.base.as_ref())
+            .filter(|file| library(&file.path))
+            .map(api::module_api)
+            .collect(),
+    );
+    let head: Vec<ModuleApi> = api::merge_stubs(
+        input
+            .python
+            .iter()
+            .filter_map(|versions| versions.head.as_ref())
+            .filter(|file| library(&file.path))
+            .map(api::module_api)
+            .collect(),
+    );
     delta::api_breaks(&base, &head)
         .into_iter()
         .map(|located| {
@@ -374,6 +378,9 @@ fn describe(module: &str, change: &ApiBreak) -> String {
                         format!("parameter `{name}` lost its default")
                     }
                     SignatureBreak::Moved(name) => format!("parameter `{name}` moved"),
+                    SignatureBreak::NoLongerStatic => {
+                        "no longer a static method (calls on the class break)".to_owned()
+                    }
                 })
                 .collect();
             format!(
