@@ -87,14 +87,33 @@ impl E2eOptions {
 
 declare_check! {
     /// ## What it does
-    /// Detects breaking changes between the base and the working tree: a
-    /// public top-level function, class or method removed or renamed; a
-    /// public function that gained a required parameter or lost one; an
-    /// HTTP endpoint removed or its path or methods changed; a model column
-    /// removed or renamed. Each must be named in the task file's
-    /// `## Breaking changes` section, which gives the migration path.
-    /// Test files and private names (`_x`) do not count; a file renamed
-    /// without other changes breaks nothing here.
+    /// Compares the public API of each changed module at base and at head
+    /// (the project model) and reports what breaks an importer or caller
+    /// of the old version: a public module, class, function, method,
+    /// property or attribute removed or renamed; a callable whose
+    /// parameters changed incompatibly (a parameter removed or renamed, a
+    /// new required one, a default removed, a positional parameter moved,
+    /// a parameter that can no longer be passed as before, a static method
+    /// made an instance method); a property that lost its setter; a name
+    /// moved to another module without a re-export. Also an HTTP endpoint
+    /// removed or its path or methods changed, and a model column removed
+    /// or renamed.
+    ///
+    /// Not breaking: a property with its setter, or an `@overload` set
+    /// with its implementation, that did not change; private names and
+    /// private modules (`_x`, `pkg/_impl.py`); test files, migrations,
+    /// docs, examples and scripts; a name still importable from its old
+    /// place (re-exported by an import, listed in `__all__`, assigned as an
+    /// alias, or answered by a module `__getattr__`); a member the class now
+    /// inherits from a base class; renamed parameters of operator methods
+    /// (`__getitem__`, ...) and of positional-only parameters. A `.pyi`
+    /// stub and its `.py` are one module, the source's definitions winning.
+    ///
+    /// Each breaking change is flagged when the task file's
+    /// `## Breaking changes` section, or a changelog the change touched
+    /// (`CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`, `docs/changelog*`),
+    /// names it. Without a task file and a changelog entry it is still a
+    /// finding.
     ///
     /// ## Why it matters
     /// Callers, clients and data outlive the change: a breaking change that
