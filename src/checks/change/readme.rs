@@ -102,14 +102,32 @@ impl ChangeCheck for Readme {
     fn run(&self, input: &Input<'_>) -> Outcome {
         let change = input.change();
         let docs = &input.own.readme.docs;
-        let readme_changed = input.changed(|path| docs.is_match(path));
-        let mut triggers: Vec<(Location, String)> = Vec::new();
+        let is_doc = |path: &str| docs.is_match(path) || is_markup_doc(path);
+        let doc_changed = input.changed(is_doc);
+        let documentation = documentation_text(input, &is_doc);
+        let lower_documentation = documentation.to_lowercase();
+        let mut findings = Vec::new();
         for file in &change.files {
             let path = file.path.as_str();
             if is_setup_file(path) {
-                triggers.push((first_line(file), format!("setup file `{path}` changed")));
-            } else if let Some(what) = dependencies_changed(input, file) {
-                triggers.push((first_line(file), what));
+                if !doc_changed {
+                    findings.push(not_updated(
+                        first_line(file),
+                        format!("setup file `{path}` changed"),
+                    ));
+                }
+                continue;
+            }
+            // A dependency added or removed (a version bump is neither)
+            // needs docs that name it.
+            for (name, added) in dependencies_changed(input, file) {
+                if !lower_documentation.contains(&name) {
+                    let what = if added { "added to" } else { "removed from" };
+                    findings.push(not_updated(
+                        first_line(file),
+                        format!("dependency `{name}` {what} `{path}`"),
+                    ));
+                }
             }
         }
         // Environment variables read after the change and not before.
@@ -135,8 +153,6 @@ impl ChangeCheck for Readme {
                 }
             }
         }
-        let documentation: String = documentation_text(input);
-        let mut findings = Vec::new();
         for (name, location) in &new_vars {
             let mention = name.trim_end_matches('*');
             if !documentation.contains(mention) {
@@ -146,32 +162,47 @@ impl ChangeCheck for Readme {
                 );
             }
         }
-        if !readme_changed {
-            for (location, what) in triggers {
-                findings.push(
-                    Finding::new(
-                        "readme-not-updated",
-                        location,
-                        format!("{what}, but README was not updated"),
-                    )
-                    .with_fix("update README's setup instructions to match"),
-                );
-            }
-        }
         Outcome::Ran(Ran::findings(findings))
     }
 }
 
-/// README and the changed `setup_docs`, after the change.
-fn documentation_text(input: &Input<'_>) -> String {
-    let docs = &input.own.readme.docs;
+fn not_updated(location: Location, what: String) -> Finding {
+    Finding::new(
+        "readme-not-updated",
+        location,
+        format!("{what}, but README was not updated"),
+    )
+    .with_fix("update README's setup instructions to match")
+}
+
+/// README files anywhere (`backend/README.md`) and Markdown or RST docs
+/// (`deployment.md`, `docs/**`).
+fn is_markup_doc(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.to_ascii_lowercase().starts_with("readme")
+        || [".md", ".rst", ".markdown"]
+            .iter()
+            .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+}
+
+/// The top-level README and every doc the change touched, after the change.
+fn documentation_text(input: &Input<'_>, is_doc: &dyn Fn(&str) -> bool) -> String {
+    let changed: BTreeSet<&str> = input
+        .change()
+        .present()
+        .map(|file| file.path.as_str())
+        .collect();
     input
         .contents
         .head
         .iter()
-        .filter(|(path, _)| docs.is_match(path.as_str()))
+        .filter(|(path, _)| {
+            crate::checks::change::READMES.contains(&path.as_str())
+                || (changed.contains(path.as_str()) && is_doc(path))
+        })
         .map(|(_, text)| text.as_str())
-        .collect()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn first_line(file: &ChangedFile) -> Location {
@@ -183,8 +214,9 @@ fn first_line(file: &ChangedFile) -> Location {
     }
 }
 
-/// What changed in the declared dependencies of a file, if anything.
-fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Option<String> {
+/// The dependencies a file's change added (`true`) or removed (`false`),
+/// by normalised name; a version change of a kept one is neither.
+fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Vec<(String, bool)> {
     let path = file.path.as_str();
     let name = path.rsplit('/').next().unwrap_or(path);
     let kind = if is_requirements(path) {
@@ -196,7 +228,7 @@ fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Option<String>
     } else if name == "Pipfile" {
         Kind::Pipfile
     } else {
-        return None;
+        return Vec::new();
     };
     let old = match file.status {
         FileStatus::Added => "",
@@ -206,8 +238,12 @@ fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Option<String>
         FileStatus::Deleted => "",
         _ => input.head_text(path).unwrap_or_default(),
     };
-    (declared(kind, old) != declared(kind, new))
-        .then(|| format!("dependencies in `{path}` changed"))
+    let (before, after) = (declared(kind, old), declared(kind, new));
+    after
+        .difference(&before)
+        .map(|name| (name.clone(), true))
+        .chain(before.difference(&after).map(|name| (name.clone(), false)))
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -218,65 +254,110 @@ enum Kind {
     Pipfile,
 }
 
-/// The declared dependencies, normalised for comparison.
-fn declared(kind: Kind, text: &str) -> Vec<String> {
-    let mut found: Vec<String> = match kind {
+/// A requirement's project name, normalised (PEP 503): `Flask[async]>=3`
+/// is `flask`, `typing_extensions` is `typing-extensions`.
+fn requirement_name(requirement: &str) -> Option<String> {
+    let requirement = requirement.trim();
+    if requirement.is_empty() || requirement.starts_with(['#', '-']) {
+        return None;
+    }
+    let end = requirement
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(requirement.len());
+    let name = &requirement[..end];
+    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
+}
+
+/// The names of the dependencies a file declares.
+fn declared(kind: Kind, text: &str) -> BTreeSet<String> {
+    match kind {
         Kind::Requirements => text
             .lines()
-            .map(|line| line.split(" #").next().unwrap_or_default().trim())
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .map(|line| line.replace(' ', ""))
+            .map(|line| line.split(" #").next().unwrap_or_default())
+            .filter_map(requirement_name)
             .collect(),
         Kind::SetupCfg => {
             let mut inside = false;
-            let mut lines = Vec::new();
+            let mut names = BTreeSet::new();
             for line in text.lines() {
                 let trimmed = line.trim();
                 if trimmed.starts_with("install_requires") {
                     inside = true;
-                    if let Some((_, rest)) = trimmed.split_once('=')
-                        && !rest.trim().is_empty()
-                    {
-                        lines.push(rest.trim().to_owned());
+                    if let Some((_, rest)) = trimmed.split_once('=') {
+                        names.extend(requirement_name(rest));
                     }
                 } else if inside
                     && (line.starts_with(' ') || line.starts_with('\t'))
                     && !trimmed.is_empty()
                 {
-                    lines.push(trimmed.to_owned());
+                    names.extend(requirement_name(trimmed));
                 } else if inside && !trimmed.is_empty() {
                     inside = false;
                 }
             }
-            lines
+            names
         }
         Kind::Pyproject | Kind::Pipfile => {
             let Ok(table) = text.parse::<toml::Table>() else {
-                return vec![text.to_owned()];
+                return BTreeSet::new();
             };
-            let paths: &[&[&str]] = match kind {
-                Kind::Pipfile => &[&["packages"], &["dev-packages"]],
-                _ => &[
-                    &["project", "dependencies"],
-                    &["project", "optional-dependencies"],
-                    &["dependency-groups"],
-                    &["tool", "poetry", "dependencies"],
-                    &["tool", "poetry", "dev-dependencies"],
-                    &["tool", "poetry", "group"],
-                ],
+            let mut names = BTreeSet::new();
+            let mut add_list = |value: Option<&toml::Value>| {
+                for item in value.and_then(toml::Value::as_array).into_iter().flatten() {
+                    names.extend(item.as_str().and_then(requirement_name));
+                }
             };
-            paths
-                .iter()
-                .filter_map(|path| {
-                    let mut value = table.get(path[0])?;
-                    for key in &path[1..] {
-                        value = value.get(key)?;
+            let get = |path: &[&str]| -> Option<&toml::Value> {
+                let mut value = table.get(path[0])?;
+                for key in &path[1..] {
+                    value = value.get(key)?;
+                }
+                Some(value)
+            };
+            add_list(get(&["project", "dependencies"]));
+            let tables_of_lists = [
+                get(&["project", "optional-dependencies"]),
+                get(&["dependency-groups"]),
+            ];
+            for group in tables_of_lists.into_iter().flatten() {
+                for (_, list) in group.as_table().into_iter().flatten() {
+                    add_list(Some(list));
+                }
+            }
+            // Poetry and Pipfile: tables keyed by name.
+            let mut keyed: Vec<&toml::Value> = Vec::new();
+            match kind {
+                Kind::Pipfile => keyed.extend(
+                    [get(&["packages"]), get(&["dev-packages"])]
+                        .into_iter()
+                        .flatten(),
+                ),
+                _ => {
+                    keyed.extend(
+                        [
+                            get(&["tool", "poetry", "dependencies"]),
+                            get(&["tool", "poetry", "dev-dependencies"]),
+                        ]
+                        .into_iter()
+                        .flatten(),
+                    );
+                    for (_, group) in get(&["tool", "poetry", "group"])
+                        .and_then(toml::Value::as_table)
+                        .into_iter()
+                        .flatten()
+                    {
+                        keyed.extend(group.get("dependencies"));
                     }
-                    Some(format!("{}={value}", path.join(".")))
-                })
-                .collect()
+                }
+            }
+            for table in keyed {
+                for (name, _) in table.as_table().into_iter().flatten() {
+                    if name != "python" {
+                        names.extend(requirement_name(name));
+                    }
+                }
+            }
+            names
         }
-    };
-    found.sort();
-    found
+    }
 }

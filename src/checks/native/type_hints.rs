@@ -26,7 +26,9 @@ declare_check! {
     /// `try` in the class body) is exempt unless it is a `@staticmethod`.
     /// The implementation of an `@overload`-ed function (the undecorated
     /// `def` after its stubs) is exempt, as in ruff. Lambdas are out of
-    /// scope, and so are test files unless `include_tests = true`.
+    /// scope, and so are test files unless `include_tests = true`, and
+    /// generated files: Alembic revisions (a module with `revision`,
+    /// `down_revision` and `upgrade()`) and protobuf's `*_pb2.py`.
     ///
     /// Compared with ruff's ANN001-ANN003 and ANN201/ANN204-ANN206, dod
     /// checks public functions only (ruff's ANN001-ANN003 also cover private
@@ -72,6 +74,13 @@ impl NativeCheck for TypeHints {
         let Source::Parsed(file) = source else {
             return Vec::new();
         };
+        // Generated files: Alembic revisions and protobuf modules.
+        if is_alembic_revision(file)
+            || file.path.ends_with("_pb2.py")
+            || file.path.ends_with("_pb2_grpc.py")
+        {
+            return Vec::new();
+        }
         let mut walker = Walker {
             file,
             findings: Vec::new(),
@@ -193,6 +202,27 @@ impl Walker<'_> {
             );
         }
     }
+}
+
+/// An Alembic revision: module-level `revision` and `down_revision`, and
+/// an `upgrade` function (its `upgrade()`/`downgrade()` are generated).
+fn is_alembic_revision(file: &PythonFile) -> bool {
+    let assigned = |wanted: &str| {
+        file.suite().iter().any(|stmt| match stmt {
+            Stmt::Assign(assign) => assign
+                .targets
+                .iter()
+                .any(|target| matches!(target, Expr::Name(name) if name.id.as_str() == wanted)),
+            Stmt::AnnAssign(assign) => {
+                matches!(assign.target.as_ref(), Expr::Name(name) if name.id.as_str() == wanted)
+            }
+            _ => false,
+        })
+    };
+    let upgrade = file.suite().iter().any(
+        |stmt| matches!(stmt, Stmt::FunctionDef(function) if function.name.as_str() == "upgrade"),
+    );
+    upgrade && assigned("revision") && assigned("down_revision")
 }
 
 fn is_dunder(name: &str) -> bool {
