@@ -344,6 +344,8 @@ pub enum SkipReason {
     PythonUnchanged,
     /// The hook's fast profile runs the changed tests and none changed.
     TestsUnchanged,
+    /// The change's models are Django's, which dod does not judge.
+    DjangoModels,
 }
 
 /// Why a check could not judge. Shown as `error`: never a pass.

@@ -54,6 +54,9 @@ pub fn skip_reason(reason: &SkipReason) -> String {
         SkipReason::NothingToRead => "no file to check".to_owned(),
         SkipReason::TaskFileMissing { path } => format!("no task file `{path}`"),
         SkipReason::PythonUnchanged => "no Python file changed".to_owned(),
+        SkipReason::DjangoModels => {
+            "not applicable: Django models are outside dod's stack".to_owned()
+        }
         SkipReason::TestsUnchanged => {
             "no test file changed (hook: pytest = \"changed\")".to_owned()
         }

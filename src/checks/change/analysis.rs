@@ -313,12 +313,30 @@ fn collect_calls<'a>(body: &'a [Stmt], found: &mut Vec<&'a ruff_python_ast::Expr
 }
 
 /// A SQLAlchemy model class or `Table(...)`: its name, where it is, its
-/// columns (name to definition text) and a key that changes with its code.
+/// columns (name to definition text) and a key that changes with its
+/// schema only: the column definitions, `__tablename__` and
+/// `__table_args__` (methods, properties and other attributes do not).
 pub struct Model<'a> {
     pub name: String,
     pub at: TextSize,
     pub columns: BTreeMap<String, String>,
-    pub key: ComparableStmt<'a>,
+    pub key: Vec<ComparableStmt<'a>>,
+}
+
+/// Whether a module defines Django models (`models.Model` subclasses),
+/// which are outside dod's stack.
+pub fn has_django_models(file: &PythonFile) -> bool {
+    let imports_django = imports(file)
+        .iter()
+        .any(|module| module == "django.db" || module.starts_with("django.db."));
+    imports_django
+        && classes(file).iter().any(|class| {
+            class.bases().iter().any(|base| {
+                matches!(base, Expr::Attribute(attribute)
+                    if attribute.attr.as_str() == "Model"
+                        && matches!(attribute.value.as_ref(), Expr::Name(name) if name.id.as_str() == "models"))
+            })
+        })
 }
 
 const COLUMN_CALLS: [&str; 4] = ["Column", "mapped_column", "relationship", "column_property"];
@@ -330,26 +348,19 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
     for stmt in module_level(file) {
         match stmt {
             Stmt::ClassDef(class) => {
-                let by_base = class.bases().iter().any(|base| {
-                    name_of(base).is_some_and(|name| {
-                        matches!(
-                            name,
-                            "Model" | "Base" | "DeclarativeBase" | "DeclarativeBaseNoMeta"
-                        ) || name.ends_with("Base") && name != "BaseSettings" && name != "BaseModel"
+                // SQLModel: `class Hero(SQLModel, table=True)` maps every field.
+                let sqlmodel_table = class.arguments.as_ref().is_some_and(|arguments| {
+                    arguments.find_keyword("table").is_some_and(|keyword| {
+                        matches!(&keyword.value, Expr::BooleanLiteral(literal) if literal.value)
                     })
                 });
-                let has_table = class
-                    .body
-                    .iter()
-                    .any(|stmt| assigned_name(stmt).is_some_and(|name| name == "__tablename__"));
-                if !(by_base || has_table) {
-                    continue;
-                }
                 let mut columns = BTreeMap::new();
+                let mut key = Vec::new();
                 for stmt in &class.body {
                     let is_column = match stmt {
                         Stmt::AnnAssign(assign) => {
-                            name_of(&assign.annotation).is_some_and(|name| name == "Mapped")
+                            sqlmodel_table && matches!(assign.target.as_ref(), Expr::Name(_))
+                                || name_of(&assign.annotation).is_some_and(|name| name == "Mapped")
                                 || matches!(assign.annotation.as_ref(), Expr::Subscript(subscript) if name_of(&subscript.value) == Some("Mapped"))
                                 || assign
                                     .value
@@ -363,15 +374,27 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                         }
                         _ => false,
                     };
+                    let table_setting = assigned_name(stmt).is_some_and(|name| {
+                        matches!(name, "__tablename__" | "__table__" | "__table_args__")
+                    });
                     if let (true, Some(name)) = (is_column, assigned_name(stmt)) {
                         columns.insert(name.to_owned(), file.text(stmt.range()).to_owned());
+                        key.push(ComparableStmt::from(stmt));
+                    } else if table_setting {
+                        key.push(ComparableStmt::from(stmt));
                     }
+                }
+                // A class is a table when it declares one or maps columns
+                // (a mixin with columns changes every table that uses it);
+                // a pydantic or plain class with annotations does neither.
+                if key.is_empty() {
+                    continue;
                 }
                 found.push(Model {
                     name: class.name.to_string(),
                     at: class.start(),
                     columns,
-                    key: ComparableStmt::from(stmt),
+                    key,
                 });
             }
             Stmt::Assign(assign) => {
@@ -402,7 +425,7 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                     name,
                     at: assign.start(),
                     columns,
-                    key: ComparableStmt::from(stmt),
+                    key: vec![ComparableStmt::from(stmt)],
                 });
             }
             _ => {}

@@ -6,19 +6,23 @@ use crate::checks::change::{ChangeCheck, Input, analysis};
 use crate::checks::declare_check;
 use crate::checks::options::Value;
 use crate::config::FilterMode;
-use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
+use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran, SkipReason};
 use crate::git::FileStatus;
 use crate::python;
 use crate::task;
 
 declare_check! {
     /// ## What it does
-    /// A schema change is a change to a SQLAlchemy model (a class deriving
-    /// from a declarative base such as `Base`, `db.Model` or
-    /// `DeclarativeBase`, or with a `__tablename__`: its columns via
-    /// `Column(...)`, `mapped_column(...)`, `Mapped[...]`, `relationship`,
-    /// `__table_args__`) or to a `Table(...)`, or a new Alembic revision
-    /// (a new `*/versions/*.py` with `revision =`). A model change without a
+    /// A schema change is a change to what a SQLAlchemy model maps: its
+    /// columns (`Column(...)`, `mapped_column(...)`, `Mapped[...]`,
+    /// `relationship`, `column_property`; every field of an SQLModel
+    /// `table=True` class), `__tablename__`, `__table__` or
+    /// `__table_args__`, in any class that maps columns (a mixin with
+    /// columns included); or to a `Table(...)`; or a new Alembic revision
+    /// (a new `*/versions/*.py` with `revision =`). Methods, properties,
+    /// other class attributes, pydantic models and non-table SQLModel
+    /// classes are not schema. Django models are outside dod's stack: the
+    /// check is skipped as not applicable. A model change without a
     /// new revision fails (rule `missing-migration`). Any schema change needs
     /// migration instructions (rule `migration-not-documented`): a changed
     /// file matching `docs` (default `docs/migrations/**`,
@@ -128,6 +132,15 @@ impl ChangeCheck for MigrationDocs {
                     model.name.clone(),
                 ));
             }
+        }
+        let django = input.python.iter().any(|versions| {
+            [versions.base.as_ref(), versions.head.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(analysis::has_django_models)
+        });
+        if django && models.is_empty() {
+            return Outcome::Skipped(SkipReason::DjangoModels);
         }
         if models.is_empty() && revisions.is_empty() {
             return Outcome::Ran(Ran {
