@@ -101,7 +101,67 @@ pub struct Endpoint {
     pub framework: Framework,
     /// FastAPI publishes a docstring, `summary=` or `description=` in OpenAPI.
     pub self_documented: bool,
+    /// An HTML page, not an API endpoint: the handler renders a template
+    /// or redirects, and returns no JSON.
+    pub page: bool,
     pub at: TextSize,
+}
+
+/// What a handler's `return` gives a client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Response {
+    Page,
+    Data,
+    Unknown,
+}
+
+fn response_of(expr: &Expr) -> Response {
+    match expr {
+        Expr::Dict(_) | Expr::List(_) => Response::Data,
+        Expr::Tuple(tuple) => tuple.elts.first().map_or(Response::Unknown, response_of),
+        Expr::Call(call) => match name_of(&call.func) {
+            Some(
+                "render_template"
+                | "render_template_string"
+                | "redirect"
+                | "TemplateResponse"
+                | "HTMLResponse"
+                | "RedirectResponse",
+            ) => Response::Page,
+            Some("jsonify" | "JSONResponse" | "ORJSONResponse" | "UJSONResponse") => Response::Data,
+            Some("make_response") => call
+                .arguments
+                .args
+                .first()
+                .map_or(Response::Unknown, response_of),
+            _ => Response::Unknown,
+        },
+        _ => Response::Unknown,
+    }
+}
+
+/// A handler is a page when its returns render or redirect and none
+/// returns data, or when FastAPI is told its response is HTML.
+fn is_page(function: &StmtFunctionDef, route: &ruff_python_ast::ExprCall) -> bool {
+    let html_class = route
+        .arguments
+        .find_keyword("response_class")
+        .is_some_and(|keyword| {
+            name_of(&keyword.value)
+                .is_some_and(|name| matches!(name, "HTMLResponse" | "RedirectResponse"))
+        });
+    if html_class {
+        return true;
+    }
+    let mut responses = Vec::new();
+    python::walk_statements(&function.body, &mut |stmt, enclosing| {
+        if let (Stmt::Return(ret), true) = (stmt, enclosing.is_empty())
+            && let Some(value) = &ret.value
+        {
+            responses.push(response_of(value));
+        }
+    });
+    responses.contains(&Response::Page) && !responses.contains(&Response::Data)
 }
 
 impl Endpoint {
@@ -201,6 +261,7 @@ pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
                 && (has_docstring(&function.node.body)
                     || call.arguments.find_keyword("summary").is_some()
                     || call.arguments.find_keyword("description").is_some());
+            let page = is_page(function.node, call);
             for method in methods {
                 found.push(Endpoint {
                     method: method.to_uppercase(),
@@ -213,6 +274,7 @@ pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
                         .collect(),
                     framework,
                     self_documented,
+                    page,
                     at: file.def_keyword(function.node),
                 });
             }
@@ -265,6 +327,7 @@ pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
                 signature: String::new(),
                 framework: Framework::Flask,
                 self_documented: false,
+                page: false,
                 at: call.start(),
             });
         }

@@ -20,7 +20,12 @@ declare_check! {
     /// file matching `docs` (default `docs/api/**`, `docs/**/api*.md`,
     /// `API.md`, `openapi.{json,yaml,yml}`), in which every added or changed
     /// path appears. A FastAPI handler with a docstring or a `summary=` /
-    /// `description=` counts as documented (FastAPI publishes it).
+    /// `description=` counts as documented (FastAPI publishes it). HTML
+    /// pages are not API endpoints and need no API docs: a handler whose
+    /// returns render a template or redirect (`render_template`,
+    /// `redirect`, `TemplateResponse`, ...) and never return data
+    /// (`jsonify`, a dict or list, `JSONResponse`), or a FastAPI route with
+    /// `response_class=HTMLResponse`.
     ///
     /// ## Why it matters
     /// An endpoint's clients read the docs, not the code; an undocumented
@@ -90,7 +95,8 @@ impl ChangeCheck for ApiDocs {
                 .as_ref()
                 .map(analysis::endpoints)
                 .unwrap_or_default();
-            for endpoint in &after {
+            // HTML pages are not API: they need no API docs.
+            for endpoint in after.iter().filter(|endpoint| !endpoint.page) {
                 let old = before.iter().find(|old| old.key() == endpoint.key());
                 let what = match old {
                     None => "added",
@@ -124,6 +130,7 @@ impl ChangeCheck for ApiDocs {
             }
             for endpoint in before
                 .iter()
+                .filter(|old| !old.page)
                 .filter(|old| !after.iter().any(|new| new.key() == old.key()))
             {
                 touched += 1;
