@@ -16,12 +16,16 @@ use crate::python::{self, PythonFile};
 
 declare_check! {
     /// ## What it does
-    /// When the change adds or modifies non-test Python code (a function,
-    /// method, class or module body; comments and formatting do not count),
+    /// When the change adds or modifies library code (a function, method,
+    /// class or module body; comments and formatting do not count; test
+    /// files, migrations, docs, examples and scripts are not library code),
     /// it must add or modify at least one test function (`test_*` in a test
-    /// file, also in a `Test*` class). Each added or changed test must have
-    /// run and passed in this run's pytest results (matched by node id;
-    /// every case of a parametrized test). It warns when a changed source
+    /// file, also in a `Test*` class or any `unittest.TestCase` subclass,
+    /// Django's included; `tests.py` is a test file). Each added or changed
+    /// test must have run and passed in this run's pytest results (matched
+    /// by node id; every case of a parametrized test); when no test runner
+    /// ran (pytest not selected), the tests are noted as not run and do not
+    /// fail the check. It warns when a changed source
     /// module is imported by none of the test files the change touched.
     /// The Output Report lists the tests added with their results.
     ///
@@ -57,6 +61,29 @@ fn by_name(file: Option<&PythonFile>) -> BTreeMap<String, Function<'_>> {
         .into_iter()
         .map(|function| (function.qualname.clone(), function))
         .collect()
+}
+
+/// The classes of a test module that derive from a `TestCase`
+/// (`unittest.TestCase`, Django's `TestCase`, `IsolatedAsyncioTestCase`,
+/// ...), directly or through another class of the module.
+fn unittest_classes(file: &PythonFile) -> std::collections::BTreeSet<String> {
+    let classes = analysis::classes(file);
+    let mut found = std::collections::BTreeSet::new();
+    loop {
+        let before = found.len();
+        for class in &classes {
+            let derives = class.bases().iter().any(|base| {
+                analysis::name_of(base)
+                    .is_some_and(|name| name.ends_with("TestCase") || found.contains(name))
+            });
+            if derives {
+                found.insert(class.name.to_string());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
 }
 
 /// Functions added or changed (not only in comments or formatting).
@@ -95,19 +122,27 @@ impl ChangeCheck for TestsAdded {
             .python
             .iter()
             .partition(|versions| python::is_test_file(&versions.file.path));
+        // Library code: migrations, docs, examples and scripts do not count.
         let sources: Vec<&Versions> = sources
             .into_iter()
+            .filter(|versions| crate::model::api::is_library_module(&versions.file.path))
             .filter(|versions| !options.is_excluded(&versions.file.path) && code_changed(versions))
             .collect();
 
         let mut added: Vec<(String, Location)> = Vec::new();
         for versions in &tests {
             let Some(head) = &versions.head else { continue };
+            let test_cases = unittest_classes(head);
             for function in changed_functions(versions) {
                 let parts: Vec<&str> = function.qualname.split('.').collect();
+                // pytest's default rules, and any `unittest.TestCase`
+                // subclass (Django's `TestCase` too), whatever its name.
                 let is_test = match parts.as_slice() {
                     [name] => name.starts_with("test"),
-                    [class, name] => class.starts_with("Test") && name.starts_with("test"),
+                    [class, name] => {
+                        (class.starts_with("Test") || test_cases.contains(*class))
+                            && name.starts_with("test")
+                    }
                     _ => false,
                 };
                 if is_test {
