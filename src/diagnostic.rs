@@ -367,6 +367,10 @@ pub enum CheckError {
     /// and how to fix it.
     #[error("{0}")]
     Tool(String),
+    /// No program was found for the tool (a bug in dod: every selected
+    /// tool is resolved or has its error).
+    #[error("`{tool}` was not resolved; please report it")]
+    Unresolved { tool: String },
 }
 
 impl CheckError {

@@ -104,10 +104,9 @@ pub async fn run(
                     external::run(&spec, &tool, &check, &root, &scope, changed_tests_only).await
                 }
                 Some(Err(error)) => Outcome::Errored(error),
-                None => Outcome::Errored(CheckError::Tool(format!(
-                    "`{}` was not resolved",
-                    spec.tool
-                ))),
+                None => Outcome::Errored(CheckError::Unresolved {
+                    tool: spec.tool.clone(),
+                }),
             };
             let report = check_report(&known[&spec.id], &check, outcome, began.elapsed(), &scope);
             finished(progress.as_ref(), &report);
@@ -330,6 +329,11 @@ fn run_change_checks(
         })
         .filter(|check| settings.runs(&check.meta().id.into()))
         .collect();
+    // Without a change check nothing but the task file (for the report's
+    // narrative) is read.
+    if selected.is_empty() {
+        return (Vec::new(), Some(change::read_task(settings)));
+    }
     let (change, broken) = match scope {
         Scope::Change(change) => (Some(change), None),
         Scope::All => (None, None),

@@ -176,19 +176,24 @@ pub struct Prepared {
 /// README files, read whether the change touched them or not.
 pub const READMES: [&str; 4] = ["README.md", "README.rst", "README.txt", "README"];
 
+/// Reads and parses the task file.
+pub fn read_task(settings: &Settings) -> TaskFile {
+    let path = python::relative_path(&settings.task, &settings.root);
+    match std::fs::read_to_string(&settings.task) {
+        Ok(text) => TaskFile::Found {
+            path,
+            task: crate::task::parse(&text),
+        },
+        Err(_) => TaskFile::Missing { path },
+    }
+}
+
 /// Reads the task file, the changed files at head (from disk) and at base
 /// (one `git cat-file --batch`), the README files and the task files the
 /// task depends on, and parses the Python files once.
 pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared, ChangeError> {
     let root = &settings.root;
-    let task_path = python::relative_path(&settings.task, root);
-    let task = match std::fs::read_to_string(&settings.task) {
-        Ok(text) => TaskFile::Found {
-            path: task_path,
-            task: crate::task::parse(&text),
-        },
-        Err(_) => TaskFile::Missing { path: task_path },
-    };
+    let task = read_task(settings);
     let mut contents = Contents::default();
     for name in READMES {
         if let Some(text) = python::read_text(root, name) {
