@@ -147,7 +147,7 @@ fn assert_nothing_triggered(project: &Project) {
 
 #[test]
 #[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
-fn rename_only_change_triggers_nothing() {
+fn rename_only_change_triggers_nothing_but_the_move() {
     let project = service();
     project.git(&["mv", "app/calc.py", "app/arith.py"]);
     project.write(
@@ -155,6 +155,24 @@ fn rename_only_change_triggers_nothing() {
         &common::TEST_CALC.replace("app.calc", "app.arith"),
     );
     project.write("TASK.md", "# Task\n\n## E2E scenarios\nNone\n");
+    let checks = CHANGE_CHECKS.replace("handoff-breaking,", "");
+    let run = project.check(&["--only", &checks]);
+    for id in checks.split(',') {
+        let status = run.check(id)["status"].as_str().unwrap();
+        assert!(matches!(status, "pass" | "skip"), "{id} is {status}: {run}");
+    }
+    // The module is gone from its old place: `from app.calc import add`
+    // breaks, and the finding says where the names went.
+    let run = project.check(&["--only", "handoff-breaking"]);
+    let messages = run.check("handoff-breaking")["findings"].to_string();
+    assert!(
+        messages.contains("public module `app.calc` was removed; its names moved to `app.arith`"),
+        "{run}"
+    );
+    project.write(
+        "TASK.md",
+        "# Task\n\n## E2E scenarios\nNone\n\n## Breaking changes\n`app.calc` is now `app.arith`.\n",
+    );
     assert_nothing_triggered(&project);
 }
 

@@ -8,7 +8,6 @@ use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran, SkipReason};
 use crate::git::FileStatus;
-use crate::python;
 use crate::task;
 
 declare_check! {
@@ -95,7 +94,8 @@ impl ChangeCheck for MigrationDocs {
             .collect();
         let mut models: Vec<(Location, String)> = Vec::new();
         for versions in input.python {
-            if python::is_test_file(&versions.file.path)
+            // Models in tests, docs and examples are not the project's schema.
+            if !crate::model::api::is_library_module(&versions.file.path)
                 || revisions.contains(&versions.file.path.as_str())
             {
                 continue;

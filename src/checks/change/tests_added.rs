@@ -25,8 +25,7 @@ declare_check! {
     /// test must have run and passed in this run's pytest results (matched
     /// by node id; every case of a parametrized test); when no test runner
     /// ran (pytest not selected), the tests are noted as not run and do not
-    /// fail the check. It warns when a changed source
-    /// module is imported by none of the test files the change touched.
+    /// fail the check.
     /// The Output Report lists the tests added with their results.
     ///
     /// ## Why it matters
@@ -222,32 +221,6 @@ impl ChangeCheck for TestsAdded {
                 Finding::new(problem.0, location.clone(), problem.1)
                     .with_fix(format!("run `pytest {node_id}` and make it pass")),
             );
-        }
-        // A changed module that no touched test imports is probably untested.
-        let imported: Vec<String> = tests
-            .iter()
-            .filter_map(|versions| versions.head.as_ref())
-            .flat_map(analysis::imports)
-            .collect();
-        if !added.is_empty() {
-            for versions in &sources {
-                let module = python::module_name(&versions.file.path);
-                let module = module.strip_prefix("src.").unwrap_or(&module).to_owned();
-                if !imported
-                    .iter()
-                    .any(|import| import == &module || import.starts_with(&format!("{module}.")))
-                {
-                    findings.push(
-                        Finding::new(
-                            "module-not-tested",
-                            Location::file(versions.file.path.clone()),
-                            format!("`{module}` changed but none of the changed tests imports it"),
-                        )
-                        .with_severity(Severity::Warning)
-                        .with_fix(format!("test `{module}` directly")),
-                    );
-                }
-            }
         }
         let blocking = findings
             .iter()
