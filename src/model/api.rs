@@ -37,6 +37,8 @@ pub struct Signature {
     pub params: Vec<Param>,
     /// A `@staticmethod`: callable on the class without an instance.
     pub static_method: bool,
+    /// A CLI command (click, typer): its parameters are not compared.
+    pub cli_command: bool,
 }
 
 impl Signature {
@@ -81,6 +83,7 @@ impl Signature {
         Signature {
             params,
             static_method: false,
+            cli_command: false,
         }
     }
 
@@ -106,6 +109,9 @@ impl Signature {
     /// another kind, or a new required parameter.
     pub fn breaks(&self, new: &Signature) -> Vec<SignatureBreak> {
         let mut found = Vec::new();
+        if self.cli_command || new.cli_command {
+            return found;
+        }
         if self.static_method && !new.static_method {
             found.push(SignatureBreak::NoLongerStatic);
         }
@@ -401,6 +407,15 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                                 param.kind = ParamKind::PositionalOnly;
                             }
                         }
+                    }
+                    // A click or typer command is called by the CLI, which
+                    // maps options to parameters: its Python signature is
+                    // not API (the command's options are).
+                    let command = decorated(&function.decorator_list, "command")
+                        || decorated(&function.decorator_list, "group");
+                    if command {
+                        signature.params.clear();
+                        signature.cli_command = true;
                     }
                     SymbolKind::Function(signature)
                 };
@@ -705,6 +720,24 @@ mod tests {
         assert!(api.still_importable("g"));
         assert!(api.still_importable("OldName"));
         assert!(!api.still_importable("Other"));
+    }
+
+    #[test]
+    fn a_cli_command_signature_is_not_api() {
+        let old = api(
+            "cli.py",
+            "import click\n@click.command()\ndef create(name): ...\n",
+        );
+        let new = api(
+            "cli.py",
+            "import click\n@click.command()\n@click.option('--u')\ndef create(name, u): ...\n",
+        );
+        let (SymbolKind::Function(before), SymbolKind::Function(after)) =
+            (&old.symbols["create"].kind, &new.symbols["create"].kind)
+        else {
+            panic!()
+        };
+        assert!(before.breaks(after).is_empty());
     }
 
     #[test]

@@ -155,7 +155,13 @@ impl ChangeCheck for TestsAdded {
             }
         }
         let mut findings = Vec::new();
-        if let (Some(first), true) = (sources.first(), added.is_empty()) {
+        // The finding names a changed function where there is one, not a
+        // module whose only change is, say, its `__version__`.
+        let first = sources
+            .iter()
+            .find(|versions| !changed_functions(versions).is_empty())
+            .or(sources.first());
+        if let (Some(first), true) = (first, added.is_empty()) {
             let changed = changed_functions(first);
             let (location, what) = match (changed.first(), first.head.as_ref()) {
                 (Some(function), Some(head)) => {
