@@ -107,6 +107,70 @@ pub struct Endpoint {
     pub at: TextSize,
 }
 
+/// The parameters a client sends, as a comparable string. Flask: none
+/// beyond the path (its converters are in the path). FastAPI: each
+/// parameter's name, annotation and whether it has a default, leaving out
+/// the ones clients never send: `Depends(...)`/`Security(...)` defaults
+/// and `Request`, `Response`, `BackgroundTasks`, `WebSocket` parameters.
+/// Annotations are compared without layout and with `typing`'s aliases of
+/// builtins spelled as the builtins (`Tuple` is `tuple`).
+fn client_parameters(
+    file: &PythonFile,
+    function: &StmtFunctionDef,
+    framework: Framework,
+) -> String {
+    if framework == Framework::Flask {
+        return String::new();
+    }
+    const INTERNAL: [&str; 5] = [
+        "Request",
+        "Response",
+        "BackgroundTasks",
+        "WebSocket",
+        "HTTPConnection",
+    ];
+    let parameters = &function.parameters;
+    parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .chain(&parameters.kwonlyargs)
+        .filter(|parameter| {
+            let injected = parameter.default.as_deref().is_some_and(|default| {
+                matches!(default, Expr::Call(call) if matches!(name_of(&call.func), Some("Depends" | "Security")))
+            });
+            let internal = parameter
+                .parameter
+                .annotation
+                .as_deref()
+                .and_then(name_of)
+                .is_some_and(|name| INTERNAL.contains(&name));
+            !injected && !internal
+        })
+        .map(|parameter| {
+            let annotation: String = parameter
+                .parameter
+                .annotation
+                .as_deref()
+                .map(|annotation| file.text(annotation.range()))
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect();
+            let annotation = ["Tuple", "List", "Dict", "Set", "FrozenSet", "Type"]
+                .iter()
+                .fold(annotation.replace("typing.", ""), |text, alias| {
+                    text.replace(&format!("{alias}["), &format!("{}[", alias.to_ascii_lowercase()))
+                });
+            format!(
+                "{}:{annotation}{}",
+                parameter.parameter.name,
+                if parameter.default.is_some() { "=" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// What a handler's `return` gives a client.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Response {
@@ -267,11 +331,7 @@ pub fn endpoints(file: &PythonFile) -> Vec<Endpoint> {
                     method: method.to_uppercase(),
                     path: join(&prefix, &path),
                     handler: function.qualname.clone(),
-                    // Compared without layout: `x:int` and `x: int` are one signature.
-                    signature: file
-                        .text(function.node.parameters.range())
-                        .split_whitespace()
-                        .collect(),
+                    signature: client_parameters(file, function.node, framework),
                     framework,
                     self_documented,
                     page,
