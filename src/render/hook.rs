@@ -1,6 +1,6 @@
 //! `dod hook`: the coding-agent stop hook (Claude Code `Stop` and
 //! `SubagentStop`; Codex uses the same shape). This module reads the event
-//! and turns a report into the decision; running the gate is `lib.rs`'s.
+//! and turns a report into the decision; running the gate is `commands::hook`'s.
 //!
 //! The agent is blocked only by a real Definition-of-Done failure, never
 //! because dod itself could not run, and never when `stop_hook_active` says
