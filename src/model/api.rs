@@ -655,11 +655,12 @@ fn string_literals_of(expr: &Expr) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::python::{Source, parse_text};
 
-    fn api(path: &str, source: &str) -> ModuleApi {
+    /// The API of a module written inline (shared with the delta's tests).
+    pub(crate) fn api(path: &str, source: &str) -> ModuleApi {
         let Source::Parsed(file) = parse_text(path, source.to_owned()) else {
             panic!("parses")
         };

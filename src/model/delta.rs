@@ -249,15 +249,7 @@ fn gone_but_reachable(qualname: &str, new: &ModuleApi, head: &[ModuleApi]) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::api::module_api;
-    use crate::python::{Source, parse_text};
-
-    fn api(path: &str, source: &str) -> ModuleApi {
-        let Source::Parsed(file) = parse_text(path, source.to_owned()) else {
-            panic!("parses")
-        };
-        module_api(&file)
-    }
+    use crate::model::api::tests::api;
 
     fn names(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<ApiBreak> {
         api_breaks(base, head)
