@@ -310,6 +310,32 @@ pub fn contents_at(
 }
 
 /// `git ls-tree -r -z` output: the blob id of each repository path.
+/// The Python files under `root` (tracked or untracked, not ignored) whose
+/// text contains any of `needles`, project-relative: one `git grep`.
+/// Exit 1 (no match) is an empty list.
+pub fn python_files_mentioning(root: &Path, needles: &[&str]) -> Result<Vec<String>, ChangeError> {
+    let mut args = vec!["grep", "-l", "-z", "-F", "--untracked"];
+    for needle in needles {
+        args.extend(["-e", needle]);
+    }
+    args.extend(["--", "*.py"]);
+    match git(root, &args) {
+        Ok(output) => Ok(output
+            .split('\0')
+            .filter(|path| !path.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Err(GitFailure::Failed(stderr)) if stderr.is_empty() => Ok(Vec::new()),
+        Err(failure) => Err(ChangeError::Git {
+            command: format!("git {}", args.join(" ")),
+            stderr: match failure {
+                GitFailure::Spawn => "git could not be started".to_owned(),
+                GitFailure::Failed(stderr) => stderr,
+            },
+        }),
+    }
+}
+
 fn parse_ls_tree(output: &[u8]) -> BTreeMap<&str, &str> {
     output
         .split(|byte| *byte == 0)

@@ -364,6 +364,7 @@ fn run_change_checks(
         task,
         contents,
         python,
+        context,
     } = prepared;
     let mut done = Vec::new();
     for check in selected {
@@ -374,6 +375,7 @@ fn run_change_checks(
             change,
             contents: &contents,
             python: &python,
+            context: &context,
             task: task.found(),
             tests: tests.map_or(TestResults::NotRun, TestResults::Ran),
             check: settings.check(&id),

@@ -217,3 +217,33 @@ fn output_report_for_a_worked_change() {
         insta::assert_snapshot!(text);
     });
 }
+
+/// The model reads unchanged modules: a blueprint mounted with
+/// `url_prefix` in a file the change does not touch gives the full path,
+/// and moving a handler to another module changes no endpoint.
+#[test]
+fn endpoints_have_the_prefix_given_in_an_unchanged_module() {
+    let project = Project::empty();
+    project.write("app/__init__.py", "from flask import Flask\n\nfrom .routes import uploads\n\n\ndef create_app() -> Flask:\n    app = Flask(__name__)\n    app.register_blueprint(uploads, url_prefix=\"/api\")\n    return app\n");
+    project.write("app/routes.py", FLASK_APP);
+    project.write("docs/api/uploads.md", "# Uploads\n\n- `GET /api/uploads/<int:upload_id>`\n");
+    project.commit("base");
+    project.write(
+        "app/routes.py",
+        &format!("{FLASK_APP}\n\n@uploads.delete(\"/<int:upload_id>\")\ndef delete_upload(upload_id: int) -> tuple[str, int]:\n    return \"\", 204\n"),
+    );
+    let run = project.check(&["--only", "api-docs", "--no-provision"]);
+    assert_eq!(
+        run.findings("api-docs"),
+        ["app/routes.py:12 undocumented-endpoint"],
+        "{run}"
+    );
+    let message = run.check("api-docs")["findings"][0]["message"].clone();
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("`DELETE /api/uploads/<int:upload_id>`"),
+        "{message}"
+    );
+}

@@ -319,6 +319,39 @@ fn decorated(decorators: &[Decorator], wanted: &str) -> bool {
     })
 }
 
+/// Decorated as an HTTP route: `@bp.route("/x")`, `@router.get("")`.
+fn is_route_handler(function: &StmtFunctionDef) -> bool {
+    const VERBS: [&str; 10] = [
+        "route",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "api_route",
+        "websocket",
+    ];
+    function.decorator_list.iter().any(|decorator| {
+        let Expr::Call(call) = &decorator.expression else {
+            return false;
+        };
+        let Expr::Attribute(attribute) = call.func.as_ref() else {
+            return false;
+        };
+        let path = call.arguments.args.first().or_else(|| {
+            call.arguments
+                .find_keyword("path")
+                .or_else(|| call.arguments.find_keyword("rule"))
+                .map(|keyword| &keyword.value)
+        });
+        VERBS.contains(&attribute.attr.as_str())
+            && matches!(path, Some(Expr::StringLiteral(literal))
+                if literal.value.to_str().is_empty() || literal.value.to_str().starts_with('/'))
+    })
+}
+
 /// `@x.setter` / `@x.deleter`: the property `x` it belongs to.
 fn accessor_of<'a>(function: &'a StmtFunctionDef, accessor: &str) -> Option<&'a str> {
     function.decorator_list.iter().find_map(|decorator| {
@@ -371,6 +404,11 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                 parts.push(name);
                 let qualname = parts.join(".");
                 if !parts.iter().all(|part| is_public_name(part)) {
+                    return;
+                }
+                // A route handler's contract is its endpoint (method and
+                // path, in `model::routes`), not its Python name.
+                if !in_class && is_route_handler(function) {
                     return;
                 }
                 let at = file.def_keyword(function);

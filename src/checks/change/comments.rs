@@ -4,11 +4,11 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{BoolOp, Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use crate::checks::change::analysis;
 use crate::checks::change::{ChangeCheck, Input};
 use crate::checks::declare_check;
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, Severity};
+use crate::model::analysis;
 use crate::python;
 
 /// McCabe complexity from which a function needs a comment.

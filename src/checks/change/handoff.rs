@@ -5,14 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::OptionDoc;
-use crate::checks::change::analysis;
-use crate::checks::change::{ChangeCheck, Input, TaskRef};
+use crate::checks::change::{ChangeCheck, Input, Side, TaskRef};
 use crate::checks::declare_check;
 use crate::checks::options::{Value, glob_set};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran, SkipReason};
+use crate::model::analysis;
 use crate::model::api::{self, ModuleApi, SignatureBreak};
 use crate::model::delta::{self, ApiBreak};
+use crate::model::routes::{self, Endpoint};
 use crate::python::{self, PythonFile};
 use crate::task;
 use globset::GlobSet;
@@ -258,13 +259,13 @@ struct Breaking {
 impl ChangeCheck for BreakingChanges {
     fn run(&self, input: &Input<'_>) -> Outcome {
         let mut breaking = api_breaks(input);
+        breaking.extend(endpoints(input));
         for versions in input.python {
             if python::is_test_file(&versions.file.path) {
                 continue;
             }
             let Some(base) = &versions.base else { continue };
             let head = versions.head.as_ref();
-            breaking.extend(endpoints(base, head, &versions.file.path));
             breaking.extend(columns(base, head, &versions.file.path));
         }
         if breaking.is_empty() {
@@ -416,21 +417,20 @@ fn describe(module: &str, change: &ApiBreak) -> String {
     }
 }
 
-fn endpoints(base: &PythonFile, head: Option<&PythonFile>, path: &str) -> Vec<Breaking> {
-    let after: BTreeSet<(String, String)> = head
-        .map(|head| {
-            analysis::endpoints(head)
-                .iter()
-                .map(analysis::Endpoint::key)
-                .collect()
-        })
-        .unwrap_or_default();
-    analysis::endpoints(base)
+/// Endpoints served before the change and not after (by method and full
+/// path, across the model: a handler that moved is not removed).
+fn endpoints(input: &Input<'_>) -> Vec<Breaking> {
+    let after: BTreeSet<(String, String)> = routes::endpoints(&input.modules(Side::Head))
+        .iter()
+        .map(Endpoint::key)
+        .collect();
+    routes::endpoints(&input.modules(Side::Base))
         .into_iter()
+        .filter(|endpoint| !python::is_test_file(&endpoint.file))
         .filter(|endpoint| !after.contains(&endpoint.key()))
         .map(|endpoint| Breaking {
             name: endpoint.path.clone(),
-            location: at(base, path, endpoint.at),
+            location: Location::file(endpoint.file.clone()),
             message: format!(
                 "endpoint `{} {}` was removed or its path or method changed",
                 endpoint.method, endpoint.path

@@ -280,6 +280,17 @@ fn run_case(dir: &Path) -> Case {
         }
     }
     let python = change::parse_versions(&change, &contents);
+    // The model's context: every unchanged Python file of the case.
+    let context: Vec<crate::python::PythonFile> = head
+        .iter()
+        .filter(|(path, text)| crate::python::is_python(path) && base.get(*path) == Some(*text))
+        .filter_map(
+            |(path, text)| match crate::python::parse_text(path, text.clone()) {
+                crate::python::Source::Parsed(file) => Some(*file),
+                crate::python::Source::Invalid { .. } => None,
+            },
+        )
+        .collect();
     let tests = std::fs::read_to_string(dir.join("TESTS"))
         .ok()
         .map(|text| tests_of(&text));
@@ -303,6 +314,7 @@ fn run_case(dir: &Path) -> Case {
             change: Some(&change),
             contents: &contents,
             python: &python,
+            context: &context,
             task: task.found(),
             tests: tests
                 .as_deref()

@@ -2,12 +2,13 @@
 //! with migration instructions.
 
 use crate::checks::OptionDoc;
-use crate::checks::change::{ChangeCheck, Input, analysis};
+use crate::checks::change::{ChangeCheck, Input};
 use crate::checks::declare_check;
 use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran, SkipReason};
 use crate::git::FileStatus;
+use crate::model::analysis;
 use crate::task;
 
 declare_check! {

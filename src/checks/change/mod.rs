@@ -6,7 +6,6 @@
 //! trees. No check here reads a file or runs git.
 
 pub mod acceptance;
-pub mod analysis;
 pub mod api_docs;
 pub mod comments;
 pub mod handoff;
@@ -77,6 +76,11 @@ pub struct Input<'a> {
     pub change: Option<&'a Change>,
     pub contents: &'a Contents,
     pub python: &'a [Versions],
+    /// Unchanged Python files the project model reads beside the changed
+    /// ones (the same at base and head): the package `__init__` files above
+    /// a changed module, and, when the change touches routing, the modules
+    /// that create or mount blueprints and routers.
+    pub context: &'a [PythonFile],
     /// A check that `Needs::Task` always has one.
     pub task: Option<TaskRef<'a>>,
     pub tests: TestResults<'a>,
@@ -144,6 +148,33 @@ impl Input<'_> {
     pub fn tests_ran(&self) -> bool {
         matches!(self.tests, TestResults::Ran(_))
     }
+
+    /// The project's modules as the model sees them on one side of the
+    /// change: each changed file's version there, and the unchanged context.
+    pub fn modules(&self, side: Side) -> Vec<&PythonFile> {
+        self.python
+            .iter()
+            .filter_map(|versions| match side {
+                Side::Base => versions.base.as_ref(),
+                Side::Head => versions.head.as_ref(),
+            })
+            .chain(self.context)
+            .collect()
+    }
+
+    /// A Python file as it is after the change, changed or context.
+    pub fn head_file(&self, path: &str) -> Option<&PythonFile> {
+        self.modules(Side::Head)
+            .into_iter()
+            .find(|file| file.path == path)
+    }
+}
+
+/// One side of the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Base,
+    Head,
 }
 
 static EMPTY_CHANGE: Change = Change {
@@ -171,6 +202,7 @@ pub struct Prepared {
     pub task: TaskFile,
     pub contents: Contents,
     pub python: Vec<Versions>,
+    pub context: Vec<PythonFile>,
 }
 
 /// README files, read whether the change touched them or not.
@@ -216,6 +248,7 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
             task,
             contents,
             python: Vec::new(),
+            context: Vec::new(),
         });
     };
     for file in change.present() {
@@ -238,11 +271,93 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
         }
     }
     let python = parse_versions(change, &contents);
+    let context = context_paths(root, change, &contents)?
+        .into_iter()
+        .filter_map(|path| {
+            let text = python::read_text(root, &path)?;
+            match python::parse_text(&path, text) {
+                Source::Parsed(file) => Some(*file),
+                Source::Invalid { .. } => None,
+            }
+        })
+        .collect();
     Ok(Prepared {
         task,
         contents,
         python,
+        context,
     })
+}
+
+/// What a module mentions when it creates or mounts routing objects.
+pub const ROUTING: [&str; 4] = [
+    "register_blueprint",
+    "include_router",
+    "Blueprint(",
+    "APIRouter(",
+];
+
+/// Whether a changed file's text may declare routes or mount them.
+fn touches_routing(text: &str) -> bool {
+    ROUTING.iter().any(|needle| text.contains(needle))
+        || text.contains(".route(")
+        || text.contains("add_url_rule")
+        || text.contains("fastapi")
+}
+
+/// The unchanged Python files the model reads beside the changed ones:
+/// the package `__init__` files above each changed module (re-exports),
+/// and, only when a changed Python file touches routing, the files that
+/// create or mount blueprints and routers (one `git grep`).
+fn context_paths(
+    root: &std::path::Path,
+    change: &Change,
+    contents: &Contents,
+) -> Result<Vec<String>, ChangeError> {
+    let changed: std::collections::BTreeSet<&str> = change
+        .files
+        .iter()
+        .flat_map(|file| std::iter::once(file.path.as_str()).chain(file.from.as_deref()))
+        .collect();
+    let mut wanted = std::collections::BTreeSet::new();
+    for file in change
+        .files
+        .iter()
+        .filter(|file| python::is_python(&file.path))
+    {
+        let mut dir = file.path.as_str();
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            for name in ["__init__.py", "__init__.pyi"] {
+                let candidate = format!("{parent}/{name}");
+                if !changed.contains(candidate.as_str()) && root.join(&candidate).is_file() {
+                    wanted.insert(candidate);
+                }
+            }
+            dir = parent;
+        }
+    }
+    let routing = change
+        .files
+        .iter()
+        .filter(|file| python::is_python(&file.path))
+        .flat_map(|file| {
+            [
+                contents.head.get(&file.path),
+                contents
+                    .base
+                    .get(file.from.as_deref().unwrap_or(&file.path)),
+            ]
+        })
+        .flatten()
+        .any(|text| touches_routing(text));
+    if routing {
+        for path in crate::git::python_files_mentioning(root, &ROUTING)? {
+            if !changed.contains(path.as_str()) {
+                wanted.insert(path);
+            }
+        }
+    }
+    Ok(wanted.into_iter().collect())
 }
 
 /// Parses both versions of each changed Python file.

@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 
 use crate::checks::OptionDoc;
-use crate::checks::change::{ChangeCheck, Input, analysis};
+use crate::checks::change::{ChangeCheck, Input};
 use crate::checks::declare_check;
 use crate::checks::options::{DocsSettings, Value};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
 use crate::git::{ChangedFile, ChangedLines, FileStatus};
+use crate::model::analysis;
 use crate::python;
 use serde::Deserialize;
 

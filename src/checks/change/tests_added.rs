@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use ruff_python_ast::comparable::ComparableStmt;
 use ruff_text_size::Ranged;
 
-use crate::checks::change::analysis::{self, Function};
 use crate::checks::change::{ChangeCheck, Input, Versions};
 use crate::checks::declare_check;
 use crate::config::FilterMode;
 use crate::diagnostic::{
     Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
 };
+use crate::model::analysis::{self, Function};
 use crate::python::{self, PythonFile};
 
 declare_check! {
