@@ -226,7 +226,10 @@ fn endpoints_have_the_prefix_given_in_an_unchanged_module() {
     let project = Project::empty();
     project.write("app/__init__.py", "from flask import Flask\n\nfrom .routes import uploads\n\n\ndef create_app() -> Flask:\n    app = Flask(__name__)\n    app.register_blueprint(uploads, url_prefix=\"/api\")\n    return app\n");
     project.write("app/routes.py", FLASK_APP);
-    project.write("docs/api/uploads.md", "# Uploads\n\n- `GET /api/<int:upload_id>`\n");
+    project.write(
+        "docs/api/uploads.md",
+        "# Uploads\n\n- `GET /api/<int:upload_id>`\n",
+    );
     project.commit("base");
     project.write(
         "app/routes.py",

@@ -257,6 +257,14 @@ pub struct ModuleApi {
     pub getattr_names: BTreeSet<String>,
     /// `from x import *`: anything may be importable.
     pub star_import: bool,
+    /// The names the module imports from others (`from x import y as z`).
+    pub imports: Vec<crate::model::imports::Import>,
+    /// `__all__`, when the module sets it.
+    pub all: Option<BTreeSet<String>>,
+    /// For a private module: its top-level names that a public package
+    /// re-exports, each with the public module it is importable from
+    /// (`httpx._client.Client` is `httpx.Client`).
+    pub exported: BTreeMap<String, String>,
 }
 
 impl ModuleApi {
@@ -372,6 +380,7 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
         public: module.split('.').all(is_public_name) && is_library_module(&file.path),
         module,
         path: file.path.clone(),
+        imports: crate::model::imports::imports(file),
         ..ModuleApi::default()
     };
     python::walk_statements(file.suite(), &mut |stmt, enclosing| {
@@ -506,7 +515,9 @@ pub fn module_api(file: &PythonFile) -> ModuleApi {
                 for target in &assign.targets {
                     let Expr::Name(name) = target else { continue };
                     if !in_class && name.id.as_str() == "__all__" {
-                        api.bound.extend(string_literals_of(&assign.value));
+                        let names = string_literals_of(&assign.value);
+                        api.bound.extend(names.iter().cloned());
+                        api.all.get_or_insert_default().extend(names);
                         continue;
                     }
                     if !in_class {
@@ -594,12 +605,42 @@ pub fn merge_stubs(apis: Vec<ModuleApi>) -> Vec<ModuleApi> {
                 source.bound.extend(stub.bound);
                 source.getattr_names.extend(stub.getattr_names);
                 source.star_import |= stub.star_import;
+                source.imports.extend(stub.imports);
                 source.public |= stub.public;
                 merged.insert(source.module.clone(), source);
             }
         }
     }
     merged.into_values().collect()
+}
+
+/// Marks the names of private modules that a public package re-exports:
+/// an import in a public package `__init__` (or a public module with
+/// `__all__` naming it) from a private module of the set. The name is then
+/// API, importable from the package.
+pub fn resolve_reexports(apis: &mut [ModuleApi]) {
+    let mut exported: Vec<(String, String, String)> = Vec::new();
+    for api in apis.iter().filter(|api| api.public) {
+        let package = api.path.ends_with("__init__.py") || api.path.ends_with("__init__.pyi");
+        for import in &api.imports {
+            let Some(name) = &import.name else { continue };
+            let listed = match &api.all {
+                Some(all) => all.contains(&import.local),
+                None => package,
+            };
+            if listed && is_public_name(&import.local) {
+                exported.push((import.module.clone(), name.clone(), api.module.clone()));
+            }
+        }
+    }
+    for (module, name, public) in exported {
+        if let Some(api) = apis
+            .iter_mut()
+            .find(|api| api.module == module && !api.public)
+        {
+            api.exported.entry(name).or_insert(public);
+        }
+    }
 }
 
 /// The last name of a base class: `Base`, `mod.Base`, `Base[T]`.

@@ -32,6 +32,9 @@ pub enum ApiBreak {
     NoLongerSettable { qualname: String },
     /// A property became a method or a method a property.
     KindChanged { qualname: String },
+    /// A class no longer derives from a base (`isinstance` checks and
+    /// inherited members break).
+    BaseRemoved { qualname: String, base: String },
 }
 
 impl ApiBreak {
@@ -43,7 +46,8 @@ impl ApiBreak {
             | ApiBreak::Moved { qualname, .. }
             | ApiBreak::Signature { qualname, .. }
             | ApiBreak::NoLongerSettable { qualname }
-            | ApiBreak::KindChanged { qualname } => qualname,
+            | ApiBreak::KindChanged { qualname }
+            | ApiBreak::BaseRemoved { qualname, .. } => qualname,
         }
     }
 }
@@ -60,13 +64,22 @@ pub struct Located {
     pub change: ApiBreak,
 }
 
-/// The breaks between the base and head APIs of the changed modules.
+/// The breaks between the base and head APIs of the modules given (the
+/// changed ones and any unchanged context). A private module counts for
+/// the names a public package re-exports from it, reported under the
+/// public module.
 pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
     let heads: BTreeMap<&str, &ModuleApi> =
         head.iter().map(|api| (api.module.as_str(), api)).collect();
     let mut found = Vec::new();
-    for old in base.iter().filter(|api| api.public) {
+    for old in base
+        .iter()
+        .filter(|api| api.public || !api.exported.is_empty())
+    {
         let Some(new) = heads.get(old.module.as_str()) else {
+            if !old.public {
+                continue;
+            }
             let top: Vec<&str> = old
                 .symbols
                 .keys()
@@ -93,7 +106,7 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
             continue;
         };
         // Names the old `__getattr__` answered for that nothing answers now.
-        for name in &old.getattr_names {
+        for name in old.getattr_names.iter().filter(|_| old.public) {
             let identifier = name.chars().all(|c| c.is_alphanumeric() || c == '_')
                 && !name.starts_with(|c: char| c.is_ascii_digit());
             if identifier
@@ -114,6 +127,13 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
             }
         }
         for (qualname, symbol) in &old.symbols {
+            let top = qualname.split('.').next().unwrap_or(qualname);
+            // Of a private module, only what a public package re-exports.
+            let module = match old.exported.get(top) {
+                Some(public) if !old.public => public.clone(),
+                _ if !old.public => continue,
+                _ => old.module.clone(),
+            };
             // A class that is gone is reported once, not with its members.
             if let Some((parent, _)) = qualname.rsplit_once('.')
                 && !new.symbols.contains_key(parent)
@@ -121,7 +141,7 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                 continue;
             }
             let located = |in_base: bool, at: TextSize, change: ApiBreak| Located {
-                module: old.module.clone(),
+                module: module.clone(),
                 path: if in_base {
                     old.path.clone()
                 } else {
@@ -179,6 +199,13 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                         qualname: qualname.clone(),
                     })
                 }
+                (SymbolKind::Class { bases: before }, SymbolKind::Class { bases: after }) => before
+                    .iter()
+                    .find(|base| base_lost(base, after, head))
+                    .map(|base| ApiBreak::BaseRemoved {
+                        qualname: qualname.clone(),
+                        base: base.clone(),
+                    }),
                 _ => None,
             };
             if let Some(change) = change {
@@ -187,6 +214,37 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
         }
     }
     found
+}
+
+/// Whether a class that derived from `base` no longer does: no base now
+/// is `base` or derives from it (through the classes of `head`). Bases
+/// that promise nothing to callers are left out.
+fn base_lost(base: &str, after: &[String], head: &[ModuleApi]) -> bool {
+    const NOT_API: [&str; 5] = ["object", "Generic", "Protocol", "ABC", "NamedTuple"];
+    if NOT_API.contains(&base) || !api::is_public_name(base) {
+        return false;
+    }
+    let mut queue: Vec<String> = after.to_vec();
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(current) = queue.pop() {
+        if current == base {
+            return false;
+        }
+        if seen.contains(&current) || seen.len() > 64 {
+            continue;
+        }
+        for api in head {
+            for (name, symbol) in &api.symbols {
+                if name.rsplit('.').next() == Some(current.as_str())
+                    && let SymbolKind::Class { bases } = &symbol.kind
+                {
+                    queue.extend(bases.iter().cloned());
+                }
+            }
+        }
+        seen.push(current);
+    }
+    true
 }
 
 fn same_kind(a: &SymbolKind, b: &SymbolKind) -> bool {
@@ -326,6 +384,51 @@ mod tests {
         let base = api("m.py", "class E:\n    def __contains__(self, item): ...\n");
         let head = api("m.py", "class E:\n    def __contains__(self, etag): ...\n");
         assert!(names(&[base], &[head]).is_empty());
+    }
+
+    #[test]
+    fn a_lost_base_class_breaks_but_a_new_intermediate_base_does_not() {
+        let base = api("pkg/a.py", "class Base: ...\nclass C(Base): ...\n");
+        let head = api("pkg/a.py", "class Base: ...\nclass C: ...\n");
+        assert_eq!(
+            names(&[base.clone()], &[head]),
+            [ApiBreak::BaseRemoved {
+                qualname: "C".into(),
+                base: "Base".into()
+            }]
+        );
+        let head = api(
+            "pkg/a.py",
+            "class Base: ...\nclass Middle(Base): ...\nclass C(Middle, Generic[T]): ...\n",
+        );
+        assert!(names(&[base], &[head]).is_empty());
+    }
+
+    #[test]
+    fn a_private_module_counts_for_what_its_package_reexports() {
+        let init = api("httpx/__init__.py", "from ._client import Client\n");
+        let mut base = vec![
+            init.clone(),
+            api(
+                "httpx/_client.py",
+                "class Client:\n    def send(self, request): ...\ndef helper(a): ...\n",
+            ),
+        ];
+        let mut head = vec![
+            init,
+            api(
+                "httpx/_client.py",
+                "class Client:\n    def send(self, request, *, auth): ...\ndef helper(): ...\n",
+            ),
+        ];
+        api::resolve_reexports(&mut base);
+        api::resolve_reexports(&mut head);
+        let found = api_breaks(&base, &head);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].module, "httpx");
+        assert!(
+            matches!(&found[0].change, ApiBreak::Signature { qualname, .. } if qualname == "Client.send")
+        );
     }
 
     #[test]

@@ -329,25 +329,19 @@ fn at(file: &PythonFile, path: &str, offset: ruff_text_size::TextSize) -> Locati
 
 /// The public-API breaks of the changed modules, from the project model.
 fn api_breaks(input: &Input<'_>) -> Vec<Breaking> {
-    let library = |path: &str| api::is_library_module(path);
-    let base: Vec<ModuleApi> = api::merge_stubs(
-        input
-            .python
-            .iter()
-            .filter_map(|versions| versions.base.as_ref())
-            .filter(|file| library(&file.path))
-            .map(api::module_api)
-            .collect(),
-    );
-    let head: Vec<ModuleApi> = api::merge_stubs(
-        input
-            .python
-            .iter()
-            .filter_map(|versions| versions.head.as_ref())
-            .filter(|file| library(&file.path))
-            .map(api::module_api)
-            .collect(),
-    );
+    let model = |side: Side| -> Vec<ModuleApi> {
+        let mut apis = api::merge_stubs(
+            input
+                .modules(side)
+                .into_iter()
+                .filter(|file| api::is_library_module(&file.path))
+                .map(api::module_api)
+                .collect(),
+        );
+        api::resolve_reexports(&mut apis);
+        apis
+    };
+    let (base, head) = (model(Side::Base), model(Side::Head));
     delta::api_breaks(&base, &head)
         .into_iter()
         .map(|located| {
@@ -413,6 +407,9 @@ fn describe(module: &str, change: &ApiBreak) -> String {
         }
         ApiBreak::KindChanged { qualname } => {
             format!("`{qualname}` changed between a property and a method")
+        }
+        ApiBreak::BaseRemoved { qualname, base } => {
+            format!("public class `{qualname}` no longer derives from `{base}`")
         }
     }
 }
