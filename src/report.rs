@@ -111,6 +111,9 @@ pub struct Report {
     /// narrative parts of the Output Report.
     pub notes: Vec<(String, String)>,
     pub scope: ScopeSummary,
+    /// The change's tests and migrations, as the change checks read them;
+    /// `None` when no change was measured or no change check ran.
+    pub inventory: Option<crate::model::inventory::Inventory>,
     /// Sorted by id.
     pub checks: Vec<CheckReport>,
     /// In DoD order.

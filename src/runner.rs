@@ -23,6 +23,7 @@ use crate::diagnostic::{
     CheckError, Finding, Outcome, Severity, Status, TestCaseResult, status_of,
 };
 use crate::error::UsageError;
+use crate::model::inventory::Inventory;
 use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
 
 /// What the runner tells its caller while it works.
@@ -215,10 +216,10 @@ pub async fn run(
         }
     })
     .await;
-    let task = match change_run {
-        Ok((done, task)) => {
-            reports.extend(done);
-            task
+    let (task, inventory) = match change_run {
+        Ok(run) => {
+            reports.extend(run.reports);
+            (run.task, run.inventory)
         }
         Err(error) => {
             for info in known
@@ -237,7 +238,7 @@ pub async fn run(
                     &scope,
                 ));
             }
-            None
+            (None, None)
         }
     };
     reports.sort_by(|a, b| a.id.cmp(&b.id));
@@ -271,6 +272,7 @@ pub async fn run(
             exists: settings.task.is_file(),
         },
         scope,
+        inventory,
         verdict: Verdict::of(&items),
         checks: reports,
         items,
@@ -289,6 +291,14 @@ fn finished(progress: &Progress, report: &CheckReport) {
         status: report.status,
         duration: report.duration,
     });
+}
+
+/// What the change checks gave: their reports, the task file as read,
+/// and the change's inventory when a change was measured.
+struct ChangeRun {
+    reports: Vec<CheckReport>,
+    task: Option<change::TaskFile>,
+    inventory: Option<Inventory>,
 }
 
 /// The tests this run's test runners reported (the command checks whose
@@ -320,7 +330,7 @@ fn run_change_checks(
     tests: Option<&[TestCaseResult]>,
     known: &BTreeMap<CheckId, CheckInfo>,
     progress: &Progress,
-) -> (Vec<CheckReport>, Option<change::TaskFile>) {
+) -> ChangeRun {
     let selected: Vec<&'static dyn change::ChangeCheck> = checks::Builtin::ALL
         .iter()
         .filter_map(|builtin| match builtin.implementation() {
@@ -332,7 +342,11 @@ fn run_change_checks(
     // Without a change check nothing but the task file (for the report's
     // narrative) is read.
     if selected.is_empty() {
-        return (Vec::new(), Some(change::read_task(settings)));
+        return ChangeRun {
+            reports: Vec::new(),
+            task: Some(change::read_task(settings)),
+            inventory: None,
+        };
     }
     let (change, broken) = match scope {
         Scope::Change(change) => (Some(change), None),
@@ -357,7 +371,11 @@ fn run_change_checks(
                     )
                 })
                 .collect();
-            return (reports, None);
+            return ChangeRun {
+                reports,
+                task: None,
+                inventory: None,
+            };
         }
     };
     let Prepared {
@@ -365,6 +383,7 @@ fn run_change_checks(
         contents,
         python,
         context,
+        inventory,
     } = prepared;
     let mut done = Vec::new();
     for check in selected {
@@ -376,6 +395,7 @@ fn run_change_checks(
             contents: &contents,
             python: &python,
             context: &context,
+            inventory: &inventory,
             task: task.found(),
             tests: tests.map_or(TestResults::NotRun, TestResults::Ran),
             check: settings.check(&id),
@@ -392,7 +412,11 @@ fn run_change_checks(
         finished(progress, &report);
         done.push(report);
     }
-    (done, Some(task))
+    ChangeRun {
+        reports: done,
+        task: Some(task),
+        inventory: change.map(|_| inventory),
+    }
 }
 
 /// Turns an outcome into the check's report: the filter, the severity

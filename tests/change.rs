@@ -250,3 +250,84 @@ fn endpoints_have_the_prefix_given_in_an_unchanged_module() {
         "{message}"
     );
 }
+
+/// The Output Report, the JSON report and the checks read one inventory:
+/// a change with Django-style `tests.py` (a `TestCase` not named `Test*`)
+/// and two new Alembic revisions is listed the same way by all of them.
+#[test]
+fn the_report_and_the_checks_agree_on_tests_and_migrations() {
+    let project = service();
+    project.write(
+        "app/models.py",
+        &MODELS.replace(
+            "    key: Mapped[str] = mapped_column(String(512))\n",
+            "    key: Mapped[str] = mapped_column(String(512))\n    size: Mapped[int] = mapped_column(Integer, default=0)\n",
+        ),
+    );
+    for (name, revision, down) in [
+        ("0001_uploads", "0001", "None"),
+        ("0002_size", "0002", "\"0001\""),
+    ] {
+        project.write(
+            &format!("migrations/versions/{name}.py"),
+            &format!("revision = \"{revision}\"\ndown_revision = {down}\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade() -> None:\n    pass\n"),
+        );
+    }
+    project.write(
+        "app/tests.py",
+        "import unittest\n\nfrom app.calc import add\n\n\nclass UploadSizes(unittest.TestCase):\n    def test_default_size(self) -> None:\n        self.assertEqual(add(0, 0), 0)\n",
+    );
+    project.write(
+        "MIGRATIONS.md",
+        "# Migrations\n\n`alembic upgrade head` adds `uploads.size`.\n",
+    );
+    let report = project.out("report.md");
+    let run = project.check(&[
+        "--only",
+        "tests-added,migration-docs",
+        "--no-provision",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let json = &run.json()["report"];
+    assert_eq!(
+        json["test_files"],
+        serde_json::json!(["app/tests.py"]),
+        "{run}"
+    );
+    assert_eq!(
+        json["migrations"],
+        serde_json::json!([
+            "migrations/versions/0001_uploads.py",
+            "migrations/versions/0002_size.py"
+        ]),
+        "{run}"
+    );
+    assert_eq!(
+        json["tests_added"][0]["node_id"], "app/tests.py::UploadSizes::test_default_size",
+        "{run}"
+    );
+    // The checks: tests-added saw the test (not run: no pytest), and
+    // migration-docs saw the revisions (no missing-migration).
+    assert_eq!(run.check("tests-added")["status"], "pass", "{run}");
+    assert_eq!(
+        run.findings("tests-added"),
+        ["app/tests.py:7 test-not-run"],
+        "{run}"
+    );
+    assert_eq!(run.check("migration-docs")["status"], "pass", "{run}");
+    assert!(run.findings("migration-docs").is_empty(), "{run}");
+    let text = std::fs::read_to_string(report).unwrap();
+    assert!(
+        text.contains("Test files added or modified: `app/tests.py`."),
+        "{text}"
+    );
+    assert!(
+        text.contains("`app/tests.py::UploadSizes::test_default_size`: did not run"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Migrations added: `migrations/versions/0001_uploads.py`, `migrations/versions/0002_size.py`."),
+        "{text}"
+    );
+}

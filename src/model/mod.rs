@@ -6,4 +6,15 @@ pub mod analysis;
 pub mod api;
 pub mod delta;
 pub mod imports;
+pub mod inventory;
 pub mod routes;
+
+use crate::git::ChangedFile;
+use crate::python::PythonFile;
+
+/// Both versions of a changed Python file, each parsed once.
+pub struct Versions {
+    pub file: ChangedFile,
+    pub base: Option<PythonFile>,
+    pub head: Option<PythonFile>,
+}

@@ -74,6 +74,10 @@ struct ReportJson<'a> {
     files: Vec<FileJson<'a>>,
     tests: Vec<TestJson<'a>>,
     tests_added: Vec<AddedTestJson<'a>>,
+    /// Test files the change added or modified; `null` when not measured.
+    test_files: Option<&'a [String]>,
+    /// Alembic revisions the change added; `null` when not measured.
+    migrations: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -203,6 +207,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     outcome: *outcome,
                 })
                 .collect(),
+            test_files: report
+                .inventory
+                .as_ref()
+                .map(|inventory| inventory.test_files.as_slice()),
+            migrations: report
+                .inventory
+                .as_ref()
+                .map(|inventory| inventory.migrations.as_slice()),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -40,9 +40,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?,
         }
     }
-    if let Some(text) = note(report, "migration") {
-        writeln!(out, "## Migration\n\n{text}\n")?;
-    }
+    migrations(report, out)?;
     concerns(report, out)?;
     checklist(report, out)?;
     Ok(())
@@ -83,15 +81,11 @@ fn files(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Tests added and their results\n")?;
     let tests: Vec<_> = report.tests().collect();
+    // The inventory the change checks read: the report cannot disagree.
     let changed_tests: Vec<&str> = report
-        .changed_files()
+        .inventory
         .iter()
-        .filter(|file| {
-            file.status != FileStatus::Deleted
-                && crate::python::is_python(&file.path)
-                && crate::python::is_test_file(&file.path)
-        })
-        .map(|file| file.path.as_str())
+        .flat_map(|inventory| inventory.test_files.iter().map(String::as_str))
         .collect();
     if !changed_tests.is_empty() {
         let list: Vec<String> = changed_tests
@@ -172,6 +166,30 @@ fn docs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- `{}` ({})", escape(&file.path), file.status.as_str())?;
     }
     writeln!(out)
+}
+
+/// The migrations the change adds, and the author's migration notes.
+fn migrations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let added: &[String] = report
+        .inventory
+        .as_ref()
+        .map_or(&[], |inventory| inventory.migrations.as_slice());
+    let text = note(report, "migration");
+    if added.is_empty() && text.is_none() {
+        return Ok(());
+    }
+    writeln!(out, "## Migration\n")?;
+    if !added.is_empty() {
+        let list: Vec<String> = added
+            .iter()
+            .map(|path| format!("`{}`", escape(path)))
+            .collect();
+        writeln!(out, "Migrations added: {}.\n", list.join(", "))?;
+    }
+    if let Some(text) = text {
+        writeln!(out, "{text}\n")?;
+    }
+    Ok(())
 }
 
 fn concerns(report: &Report, out: &mut dyn Write) -> io::Result<()> {

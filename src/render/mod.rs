@@ -263,6 +263,11 @@ pub mod sample {
                 path: "TASK.md".to_owned(),
                 exists: false,
             },
+            inventory: Some(crate::model::inventory::Inventory {
+                test_files: vec!["tests/test_uploads.py".to_owned()],
+                tests: Vec::new(),
+                migrations: vec!["migrations/versions/0002_add_key.py".to_owned()],
+            }),
             scope: ScopeSummary::Change {
                 base: Base {
                     reference: "origin/main".to_owned(),

@@ -280,6 +280,7 @@ fn run_case(dir: &Path) -> Case {
         }
     }
     let python = change::parse_versions(&change, &contents);
+    let inventory = crate::model::inventory::inventory(&change, &python);
     // The model's context: every unchanged Python file of the case.
     let context: Vec<crate::python::PythonFile> = head
         .iter()
@@ -315,6 +316,7 @@ fn run_case(dir: &Path) -> Case {
             contents: &contents,
             python: &python,
             context: &context,
+            inventory: &inventory,
             task: task.found(),
             tests: tests
                 .as_deref()

@@ -7,7 +7,6 @@ use crate::checks::declare_check;
 use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran, SkipReason};
-use crate::git::FileStatus;
 use crate::model::analysis;
 use crate::task;
 
@@ -71,27 +70,13 @@ pub const OPTIONS: &[OptionDoc] = &[OptionDoc {
     doc: "globs of the migration instructions",
 }];
 
-fn is_revision(path: &str, text: &str) -> bool {
-    (path.contains("/versions/") || path.starts_with("versions/"))
-        && path.ends_with(".py")
-        && text
-            .lines()
-            .any(|line| line.trim_start().starts_with("revision"))
-}
-
 impl ChangeCheck for MigrationDocs {
     fn run(&self, input: &Input<'_>) -> Outcome {
-        let change = input.change();
-        let revisions: Vec<&str> = change
-            .files
+        let revisions: Vec<&str> = input
+            .inventory
+            .migrations
             .iter()
-            .filter(|file| file.status == FileStatus::Added)
-            .filter(|file| {
-                input
-                    .head_text(&file.path)
-                    .is_some_and(|text| is_revision(&file.path, text))
-            })
-            .map(|file| file.path.as_str())
+            .map(String::as_str)
             .collect();
         let mut models: Vec<(Location, String)> = Vec::new();
         for versions in input.python {

@@ -34,12 +34,8 @@ pub trait ChangeCheck: Described + Sync {
     fn run(&self, input: &Input<'_>) -> Outcome;
 }
 
-/// Both versions of a changed Python file, each parsed once.
-pub struct Versions {
-    pub file: ChangedFile,
-    pub base: Option<PythonFile>,
-    pub head: Option<PythonFile>,
-}
+pub use crate::model::Versions;
+use crate::model::inventory::Inventory;
 
 /// The task file, found and parsed.
 #[derive(Clone, Copy)]
@@ -81,6 +77,8 @@ pub struct Input<'a> {
     /// a changed module, and, when the change touches routing, the modules
     /// that create or mount blueprints and routers.
     pub context: &'a [PythonFile],
+    /// The change's tests and migrations, as the report lists them.
+    pub inventory: &'a Inventory,
     /// A check that `Needs::Task` always has one.
     pub task: Option<TaskRef<'a>>,
     pub tests: TestResults<'a>,
@@ -203,6 +201,7 @@ pub struct Prepared {
     pub contents: Contents,
     pub python: Vec<Versions>,
     pub context: Vec<PythonFile>,
+    pub inventory: Inventory,
 }
 
 /// README files, read whether the change touched them or not.
@@ -249,6 +248,7 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
             contents,
             python: Vec::new(),
             context: Vec::new(),
+            inventory: Inventory::default(),
         });
     };
     for file in change.present() {
@@ -281,11 +281,13 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
             }
         })
         .collect();
+    let inventory = crate::model::inventory::inventory(change, &python);
     Ok(Prepared {
         task,
         contents,
         python,
         context,
+        inventory,
     })
 }
 

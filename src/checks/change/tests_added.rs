@@ -1,8 +1,5 @@
 //! `tests-added`: changed code comes with changed tests, and they pass.
 
-use std::collections::BTreeMap;
-
-use ruff_python_ast::comparable::ComparableStmt;
 use ruff_text_size::Ranged;
 
 use crate::checks::change::{ChangeCheck, Input, Versions};
@@ -11,8 +8,8 @@ use crate::config::FilterMode;
 use crate::diagnostic::{
     Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
 };
-use crate::model::analysis::{self, Function};
-use crate::python::{self, PythonFile};
+use crate::model::inventory::{changed_functions, code_changed};
+use crate::python;
 
 declare_check! {
     /// ## What it does
@@ -53,107 +50,30 @@ declare_check! {
     options: &[],
 }
 
-/// The functions of a file by qualified name.
-fn by_name(file: Option<&PythonFile>) -> BTreeMap<String, Function<'_>> {
-    file.map(analysis::functions)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|function| (function.qualname.clone(), function))
-        .collect()
-}
-
-/// The classes of a test module that derive from a `TestCase`
-/// (`unittest.TestCase`, Django's `TestCase`, `IsolatedAsyncioTestCase`,
-/// ...), directly or through another class of the module.
-fn unittest_classes(file: &PythonFile) -> std::collections::BTreeSet<String> {
-    let classes = analysis::classes(file);
-    let mut found = std::collections::BTreeSet::new();
-    loop {
-        let before = found.len();
-        for class in &classes {
-            let derives = class.bases().iter().any(|base| {
-                analysis::name_of(base)
-                    .is_some_and(|name| name.ends_with("TestCase") || found.contains(name))
-            });
-            if derives {
-                found.insert(class.name.to_string());
-            }
-        }
-        if found.len() == before {
-            return found;
-        }
-    }
-}
-
-/// Functions added or changed (not only in comments or formatting).
-fn changed_functions<'a>(versions: &'a Versions) -> Vec<Function<'a>> {
-    let before = by_name(versions.base.as_ref());
-    by_name(versions.head.as_ref())
-        .into_values()
-        .filter(|function| {
-            before
-                .get(&function.qualname)
-                .is_none_or(|old| old.key() != function.key())
-        })
-        .collect()
-}
-
-fn code_changed(versions: &Versions) -> bool {
-    let Some(head) = &versions.head else {
-        return false;
-    };
-    versions
-        .base
-        .as_ref()
-        .is_none_or(|base| statements(base) != statements(head))
-        && !head.suite().is_empty()
-}
-
-/// A module's statements, compared without comments and formatting.
-fn statements(file: &PythonFile) -> Vec<ComparableStmt<'_>> {
-    file.suite().iter().map(ComparableStmt::from).collect()
-}
-
 impl ChangeCheck for TestsAdded {
     fn run(&self, input: &Input<'_>) -> Outcome {
         let options = input.check;
-        let (tests, sources): (Vec<&Versions>, Vec<&Versions>) = input
+        let sources = input
             .python
             .iter()
-            .partition(|versions| python::is_test_file(&versions.file.path));
+            .filter(|versions| !python::is_test_file(&versions.file.path));
         // Library code: migrations, docs, examples and scripts do not count.
         let sources: Vec<&Versions> = sources
-            .into_iter()
             .filter(|versions| crate::model::api::is_library_module(&versions.file.path))
             .filter(|versions| !options.is_excluded(&versions.file.path) && code_changed(versions))
             .collect();
 
-        let mut added: Vec<(String, Location)> = Vec::new();
-        for versions in &tests {
-            let Some(head) = &versions.head else { continue };
-            let test_cases = unittest_classes(head);
-            for function in changed_functions(versions) {
-                let parts: Vec<&str> = function.qualname.split('.').collect();
-                // pytest's default rules, and any `unittest.TestCase`
-                // subclass (Django's `TestCase` too), whatever its name.
-                let is_test = match parts.as_slice() {
-                    [name] => name.starts_with("test"),
-                    [class, name] => {
-                        (class.starts_with("Test") || test_cases.contains(*class))
-                            && name.starts_with("test")
-                    }
-                    _ => false,
-                };
-                if is_test {
-                    let (line, column) = head.line_column(head.def_keyword(function.node));
-                    let node_id = format!("{}::{}", versions.file.path, parts.join("::"));
-                    added.push((
-                        node_id,
-                        Location::at(versions.file.path.clone(), line, Some(column)),
-                    ));
-                }
-            }
-        }
+        let added: Vec<(String, Location)> = input
+            .inventory
+            .tests
+            .iter()
+            .map(|test| {
+                (
+                    test.node_id.clone(),
+                    Location::at(test.path.clone(), test.line, Some(test.column)),
+                )
+            })
+            .collect();
         let mut findings = Vec::new();
         // The finding names a changed function where there is one, not a
         // module whose only change is, say, its `__version__`.

@@ -1,0 +1,153 @@
+//! What a change adds to the project's test suite and schema history,
+//! found once: the test files and test functions added or changed (by
+//! pytest's default rules, plus any `unittest.TestCase` subclass and
+//! Django's `tests.py`) and the Alembic revisions added. `tests-added`,
+//! `migration-docs` and the Output Report all read this one inventory, so
+//! they cannot disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ruff_python_ast::comparable::ComparableStmt;
+
+use crate::git::{Change, FileStatus};
+use crate::model::Versions;
+use crate::model::analysis::{self, Function};
+use crate::python::{self, PythonFile};
+
+/// A test function the change adds or changes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TestDef {
+    /// pytest's node id: `tests/test_x.py::TestY::test_z`.
+    pub node_id: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The change's tests and migrations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Inventory {
+    /// Test files added or modified (present after the change).
+    pub test_files: Vec<String>,
+    /// Test functions added or changed (not only in comments or layout).
+    pub tests: Vec<TestDef>,
+    /// Alembic revisions the change adds.
+    pub migrations: Vec<String>,
+}
+
+/// The functions of a file by qualified name.
+fn by_name(file: Option<&PythonFile>) -> BTreeMap<String, Function<'_>> {
+    file.map(analysis::functions)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|function| (function.qualname.clone(), function))
+        .collect()
+}
+
+/// Functions added or changed (not only in comments or formatting).
+pub fn changed_functions(versions: &Versions) -> Vec<Function<'_>> {
+    let before = by_name(versions.base.as_ref());
+    by_name(versions.head.as_ref())
+        .into_values()
+        .filter(|function| {
+            before
+                .get(&function.qualname)
+                .is_none_or(|old| old.key() != function.key())
+        })
+        .collect()
+}
+
+/// Whether a module's code changed (not only comments or formatting).
+pub fn code_changed(versions: &Versions) -> bool {
+    let Some(head) = &versions.head else {
+        return false;
+    };
+    versions
+        .base
+        .as_ref()
+        .is_none_or(|base| statements(base) != statements(head))
+        && !head.suite().is_empty()
+}
+
+/// A module's statements, compared without comments and formatting.
+fn statements(file: &PythonFile) -> Vec<ComparableStmt<'_>> {
+    file.suite().iter().map(ComparableStmt::from).collect()
+}
+
+/// The classes of a test module that derive from a `TestCase`
+/// (`unittest.TestCase`, Django's `TestCase`, `IsolatedAsyncioTestCase`,
+/// ...), directly or through another class of the module.
+fn unittest_classes(file: &PythonFile) -> BTreeSet<String> {
+    let classes = analysis::classes(file);
+    let mut found = BTreeSet::new();
+    loop {
+        let before = found.len();
+        for class in &classes {
+            let derives = class.bases().iter().any(|base| {
+                analysis::name_of(base)
+                    .is_some_and(|name| name.ends_with("TestCase") || found.contains(name))
+            });
+            if derives {
+                found.insert(class.name.to_string());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+/// An Alembic revision: a `versions/` module that sets `revision`.
+pub fn is_revision(path: &str, text: &str) -> bool {
+    (path.contains("/versions/") || path.starts_with("versions/"))
+        && path.ends_with(".py")
+        && text
+            .lines()
+            .any(|line| line.trim_start().starts_with("revision"))
+}
+
+/// The inventory of a change, from its parsed Python files.
+pub fn inventory(change: &Change, python: &[Versions]) -> Inventory {
+    let mut inventory = Inventory {
+        test_files: change
+            .present()
+            .filter(|file| python::is_python(&file.path) && python::is_test_file(&file.path))
+            .map(|file| file.path.clone())
+            .collect(),
+        ..Inventory::default()
+    };
+    for versions in python {
+        let Some(head) = &versions.head else { continue };
+        let path = &versions.file.path;
+        if versions.file.status == FileStatus::Added && is_revision(path, &head.source) {
+            inventory.migrations.push(path.clone());
+        }
+        if !python::is_test_file(path) {
+            continue;
+        }
+        let test_cases = unittest_classes(head);
+        for function in changed_functions(versions) {
+            let parts: Vec<&str> = function.qualname.split('.').collect();
+            // pytest's default rules, and any `unittest.TestCase` subclass
+            // (Django's `TestCase` too), whatever its name.
+            let is_test = match parts.as_slice() {
+                [name] => name.starts_with("test"),
+                [class, name] => {
+                    (class.starts_with("Test") || test_cases.contains(*class))
+                        && name.starts_with("test")
+                }
+                _ => false,
+            };
+            if is_test {
+                let (line, column) = head.line_column(head.def_keyword(function.node));
+                inventory.tests.push(TestDef {
+                    node_id: format!("{path}::{}", parts.join("::")),
+                    path: path.clone(),
+                    line,
+                    column,
+                });
+            }
+        }
+    }
+    inventory
+}
