@@ -391,7 +391,7 @@ mod tests {
         let base = api("pkg/a.py", "class Base: ...\nclass C(Base): ...\n");
         let head = api("pkg/a.py", "class Base: ...\nclass C: ...\n");
         assert_eq!(
-            names(&[base.clone()], &[head]),
+            names(std::slice::from_ref(&base), &[head]),
             [ApiBreak::BaseRemoved {
                 qualname: "C".into(),
                 base: "Base".into()
