@@ -624,6 +624,25 @@ pub fn resolve_reexports(apis: &mut [ModuleApi]) {
         let package = api.path.ends_with("__init__.py") || api.path.ends_with("__init__.pyi");
         for import in &api.imports {
             let Some(name) = &import.name else { continue };
+            // `from ._api import *`: the names of `__all__` (the package's,
+            // else the module's) or the module's public names.
+            if import.is_star() {
+                let Some(source) = apis.iter().find(|other| other.module == import.module) else {
+                    continue;
+                };
+                let names = source
+                    .symbols
+                    .keys()
+                    .filter(|name| !name.contains('.'))
+                    .filter(|name| match (&api.all, &source.all) {
+                        (Some(all), _) | (None, Some(all)) => all.contains(*name),
+                        (None, None) => is_public_name(name),
+                    });
+                for name in names {
+                    exported.push((import.module.clone(), name.clone(), api.module.clone()));
+                }
+                continue;
+            }
             let listed = match &api.all {
                 Some(all) => all.contains(&import.local),
                 None => package,

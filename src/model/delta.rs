@@ -432,6 +432,32 @@ mod tests {
     }
 
     #[test]
+    fn a_star_import_in_the_package_reexports_what_its_all_lists() {
+        let init = api(
+            "httpx/__init__.py",
+            "from ._api import *\n\n__all__ = [\"get\"]\n",
+        );
+        let mut base = vec![
+            init.clone(),
+            api(
+                "httpx/_api.py",
+                "def get(url, proxies=None): ...\ndef helper(a): ...\n",
+            ),
+        ];
+        let mut head = vec![
+            init,
+            api("httpx/_api.py", "def get(url): ...\ndef helper(): ...\n"),
+        ];
+        api::resolve_reexports(&mut base);
+        api::resolve_reexports(&mut head);
+        let found = api_breaks(&base, &head);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            matches!(&found[0].change, ApiBreak::Signature { qualname, .. } if qualname == "get")
+        );
+    }
+
+    #[test]
     fn private_modules_break_nothing() {
         let base = api("pkg/_impl.py", "def f(a): ...\n");
         let head = api("pkg/_impl.py", "def f(): ...\n");

@@ -15,8 +15,15 @@ pub struct Import {
     pub local: String,
     /// The absolute dotted module imported from (`x`), or imported (`import x.y`).
     pub module: String,
-    /// The name taken from `module` (`y`); `None` for `import module`.
+    /// The name taken from `module` (`y`); `None` for `import module`;
+    /// `*` (with `local` `*`) for `from module import *`.
     pub name: Option<String>,
+}
+
+impl Import {
+    pub fn is_star(&self) -> bool {
+        self.local == "*"
+    }
 }
 
 /// The package a relative import of `level` dots starts from: `.` is the
@@ -80,9 +87,6 @@ fn collect(path: &str, body: &[Stmt], found: &mut Vec<Import>) {
                     written.unwrap_or_default().to_owned()
                 };
                 for alias in &import.names {
-                    if alias.name.as_str() == "*" {
-                        continue;
-                    }
                     found.push(Import {
                         local: alias.asname.as_ref().unwrap_or(&alias.name).to_string(),
                         module: module.clone(),

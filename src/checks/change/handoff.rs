@@ -357,10 +357,17 @@ fn api_breaks(input: &Input<'_>) -> Vec<Breaking> {
                 (Some(file), Some(offset)) => at(file, &located.path, offset),
                 _ => Location::file(located.path.clone()),
             };
+            let mut message = describe(&located.module, &located.change);
+            // A private module's name that a package re-exports: say where
+            // importers reach it.
+            if located.module != api::module_name(&located.path) {
+                let top = located.change.name().split('.').next().unwrap_or_default();
+                message.push_str(&format!(" (public as `{}.{top}`)", located.module));
+            }
             Breaking {
                 name: located.change.name().to_owned(),
                 location,
-                message: describe(&located.module, &located.change),
+                message,
             }
         })
         .collect()
