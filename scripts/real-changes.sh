@@ -29,7 +29,7 @@ flask-cors 4.0.2 5.0.0
 flask-caching 2.3.0 2.3.1
 flask-appbuilder 4.6.3 4.6.4"
 pairs="${PAIRS:-$default_pairs}"
-checks="readme,api-docs,migration-docs,tests-added,handoff-breaking,comments,type-hints"
+checks="readme,api-docs,migration-docs,tests-added,handoff-breaking,comments"
 
 unpack() { # sdist-file into-dir
   local tmp

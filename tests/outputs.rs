@@ -85,7 +85,10 @@ fn json_has_the_documented_shape() {
         (Some(1), Some(8))
     );
     assert_eq!(finding["severity"], "error");
-    assert_eq!(keys(&json["report"]), ["files", "tests", "tests_added"]);
+    assert_eq!(
+        keys(&json["report"]),
+        ["files", "migrations", "test_files", "tests", "tests_added"]
+    );
     let tests: Vec<String> = json["report"]["tests"]
         .as_array()
         .unwrap()

@@ -224,6 +224,12 @@ fn base_lost(base: &str, after: &[String], head: &[ModuleApi]) -> bool {
     if NOT_API.contains(&base) || !api::is_public_name(base) {
         return false;
     }
+    // A base kept as a deprecated alias (`__getattr__` answers for it with
+    // the class that replaced it): `isinstance` checks still hold.
+    let defined = head.iter().any(|api| api.symbols.contains_key(base));
+    if !defined && head.iter().any(|api| api.getattr_names.contains(base)) {
+        return false;
+    }
     let mut queue: Vec<String> = after.to_vec();
     let mut seen: Vec<String> = Vec::new();
     while let Some(current) = queue.pop() {
