@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::comparable::ComparableStmt;
+use ruff_python_ast::{Expr, Stmt};
 
 use crate::git::{Change, FileStatus};
 use crate::model::Versions;
@@ -97,13 +98,26 @@ fn unittest_classes(file: &PythonFile) -> BTreeSet<String> {
     }
 }
 
-/// An Alembic revision: a `versions/` module that sets `revision`.
-pub fn is_revision(path: &str, text: &str) -> bool {
-    (path.contains("/versions/") || path.starts_with("versions/"))
-        && path.ends_with(".py")
-        && text
-            .lines()
-            .any(|line| line.trim_start().starts_with("revision"))
+/// An Alembic revision: module-level `revision` and `down_revision`, and
+/// an `upgrade` function. Its `upgrade()`/`downgrade()` are generated, so
+/// `type-hints` leaves them alone.
+pub fn is_revision(file: &PythonFile) -> bool {
+    let assigned = |wanted: &str| {
+        file.suite().iter().any(|stmt| match stmt {
+            Stmt::Assign(assign) => assign
+                .targets
+                .iter()
+                .any(|target| matches!(target, Expr::Name(name) if name.id.as_str() == wanted)),
+            Stmt::AnnAssign(assign) => {
+                matches!(assign.target.as_ref(), Expr::Name(name) if name.id.as_str() == wanted)
+            }
+            _ => false,
+        })
+    };
+    let upgrade = file.suite().iter().any(
+        |stmt| matches!(stmt, Stmt::FunctionDef(function) if function.name.as_str() == "upgrade"),
+    );
+    upgrade && assigned("revision") && assigned("down_revision")
 }
 
 /// The inventory of a change, from its parsed Python files.
@@ -119,7 +133,7 @@ pub fn inventory(change: &Change, python: &[Versions]) -> Inventory {
     for versions in python {
         let Some(head) = &versions.head else { continue };
         let path = &versions.file.path;
-        if versions.file.status == FileStatus::Added && is_revision(path, &head.source) {
+        if versions.file.status == FileStatus::Added && is_revision(head) {
             inventory.migrations.push(path.clone());
         }
         if !python::is_test_file(path) {

@@ -9,6 +9,7 @@ use crate::checks::declare_check;
 use crate::checks::native::NativeCheck;
 use crate::checks::options::OwnSettings;
 use crate::diagnostic::{Finding, Item, Location};
+use crate::model::inventory;
 use crate::python::{self, Enclosing, PythonFile, Source};
 
 declare_check! {
@@ -75,7 +76,7 @@ impl NativeCheck for TypeHints {
             return Vec::new();
         };
         // Generated files: Alembic revisions and protobuf modules.
-        if is_alembic_revision(file)
+        if inventory::is_revision(file)
             || file.path.ends_with("_pb2.py")
             || file.path.ends_with("_pb2_grpc.py")
         {
@@ -202,27 +203,6 @@ impl Walker<'_> {
             );
         }
     }
-}
-
-/// An Alembic revision: module-level `revision` and `down_revision`, and
-/// an `upgrade` function (its `upgrade()`/`downgrade()` are generated).
-fn is_alembic_revision(file: &PythonFile) -> bool {
-    let assigned = |wanted: &str| {
-        file.suite().iter().any(|stmt| match stmt {
-            Stmt::Assign(assign) => assign
-                .targets
-                .iter()
-                .any(|target| matches!(target, Expr::Name(name) if name.id.as_str() == wanted)),
-            Stmt::AnnAssign(assign) => {
-                matches!(assign.target.as_ref(), Expr::Name(name) if name.id.as_str() == wanted)
-            }
-            _ => false,
-        })
-    };
-    let upgrade = file.suite().iter().any(
-        |stmt| matches!(stmt, Stmt::FunctionDef(function) if function.name.as_str() == "upgrade"),
-    );
-    upgrade && assigned("revision") && assigned("down_revision")
 }
 
 fn is_dunder(name: &str) -> bool {
