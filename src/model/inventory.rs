@@ -1,6 +1,6 @@
 //! What a change adds to the project's test suite and schema history,
 //! found once: the test files and test functions added or changed (by
-//! pytest's default rules, plus any `unittest.TestCase` subclass and
+//! the project's pytest rules, plus any `unittest.TestCase` subclass and
 //! Django's `tests.py`) and the Alembic revisions added. `tests-added`,
 //! `migration-docs` and the Output Report all read this one inventory, so
 //! they cannot disagree.
@@ -13,6 +13,7 @@ use ruff_python_ast::{Expr, Stmt};
 use crate::git::{Change, FileStatus};
 use crate::model::Versions;
 use crate::model::analysis::{self, Function};
+use crate::model::test_rules::TestRules;
 use crate::python::{self, PythonFile};
 
 /// A test function the change adds or changes.
@@ -70,9 +71,36 @@ pub fn code_changed(versions: &Versions) -> bool {
         && !head.suite().is_empty()
 }
 
-/// A module's statements, compared without comments and formatting.
+/// A module's statements, compared without comments and formatting, and
+/// without its release metadata (`__version__ = "2.3.1"` is a release,
+/// not code a test could exercise).
 fn statements(file: &PythonFile) -> Vec<ComparableStmt<'_>> {
-    file.suite().iter().map(ComparableStmt::from).collect()
+    file.suite()
+        .iter()
+        .filter(|stmt| !is_metadata(stmt))
+        .map(ComparableStmt::from)
+        .collect()
+}
+
+/// Module metadata dunders: `__version__`, `__author__`, ...
+const METADATA: [&str; 8] = [
+    "__version__",
+    "__version_info__",
+    "__author__",
+    "__email__",
+    "__license__",
+    "__copyright__",
+    "__status__",
+    "__maintainer__",
+];
+
+fn is_metadata(stmt: &Stmt) -> bool {
+    let target = match stmt {
+        Stmt::Assign(assign) if assign.targets.len() == 1 => &assign.targets[0],
+        Stmt::AnnAssign(assign) => assign.target.as_ref(),
+        _ => return false,
+    };
+    matches!(target, Expr::Name(name) if METADATA.contains(&name.id.as_str()))
 }
 
 /// The classes of a test module that derive from a `TestCase`
@@ -121,7 +149,7 @@ pub fn is_revision(file: &PythonFile) -> bool {
 }
 
 /// The inventory of a change, from its parsed Python files.
-pub fn inventory(change: &Change, python: &[Versions]) -> Inventory {
+pub fn inventory(change: &Change, python: &[Versions], rules: &TestRules) -> Inventory {
     let mut inventory = Inventory {
         test_files: change
             .present()
@@ -136,21 +164,22 @@ pub fn inventory(change: &Change, python: &[Versions]) -> Inventory {
         if versions.file.status == FileStatus::Added && is_revision(head) {
             inventory.migrations.push(path.clone());
         }
-        if !python::is_test_file(path) {
+        if !rules.is_test_module(path) {
             continue;
         }
         let test_cases = unittest_classes(head);
         for function in changed_functions(versions) {
             let parts: Vec<&str> = function.qualname.split('.').collect();
-            // pytest's default rules, and any `unittest.TestCase` subclass
-            // (Django's `TestCase` too), whatever its name.
-            let is_test = match parts.as_slice() {
-                [name] => name.starts_with("test"),
-                [class, name] => {
-                    (class.starts_with("Test") || test_cases.contains(*class))
-                        && name.starts_with("test")
+            // The project's pytest rules, and any `unittest.TestCase`
+            // subclass (Django's `TestCase` too), whatever its name.
+            let is_test = match parts.split_last() {
+                Some((name, classes)) => {
+                    rules.is_test_function(name)
+                        && classes
+                            .iter()
+                            .all(|class| rules.is_test_class(class) || test_cases.contains(*class))
                 }
-                _ => false,
+                None => false,
             };
             if is_test {
                 let (line, column) = head.line_column(head.def_keyword(function.node));

@@ -8,6 +8,7 @@ pub mod delta;
 pub mod imports;
 pub mod inventory;
 pub mod routes;
+pub mod test_rules;
 
 use crate::git::ChangedFile;
 use crate::python::PythonFile;

@@ -280,7 +280,8 @@ fn run_case(dir: &Path) -> Case {
         }
     }
     let python = change::parse_versions(&change, &contents);
-    let inventory = crate::model::inventory::inventory(&change, &python);
+    let rules = crate::model::test_rules::TestRules::read(|path| head.get(path).cloned());
+    let inventory = crate::model::inventory::inventory(&change, &python, &rules);
     // The model's context: every unchanged Python file of the case.
     let context: Vec<crate::python::PythonFile> = head
         .iter()

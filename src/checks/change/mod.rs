@@ -281,7 +281,8 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
             }
         })
         .collect();
-    let inventory = crate::model::inventory::inventory(change, &python);
+    let rules = crate::model::test_rules::TestRules::read(|path| python::read_text(root, path));
+    let inventory = crate::model::inventory::inventory(change, &python, &rules);
     Ok(Prepared {
         task,
         contents,
