@@ -1,9 +1,10 @@
-//! What a change adds to the project's test suite and schema history,
-//! found once: the test files and test functions added or changed (by
-//! the project's pytest rules, plus any `unittest.TestCase` subclass and
-//! Django's `tests.py`) and the Alembic revisions added. `tests-added`,
-//! `migration-docs` and the Output Report all read this one inventory, so
-//! they cannot disagree.
+//! What a change adds to the project's test suite, schema history and
+//! dependencies, found once: the test files and test functions added or
+//! changed (by the project's pytest rules, plus any `unittest.TestCase`
+//! subclass and Django's `tests.py`), the Alembic revisions added, and the
+//! user-facing dependencies added or removed. `tests-added`,
+//! `migration-docs`, `readme` and the Output Report all read this one
+//! inventory, so they cannot disagree.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +14,7 @@ use ruff_python_ast::{Expr, Stmt};
 use crate::git::{Change, FileStatus};
 use crate::model::Versions;
 use crate::model::analysis::{self, Function};
+use crate::model::dependencies::{self, Declaration, DependencyChange};
 use crate::model::test_rules::TestRules;
 use crate::python::{self, PythonFile};
 
@@ -35,6 +37,9 @@ pub struct Inventory {
     pub tests: Vec<TestDef>,
     /// Alembic revisions the change adds.
     pub migrations: Vec<String>,
+    /// Dependencies a user installs that the change added or removed.
+    #[serde(skip)]
+    pub dependencies: Vec<DependencyChange>,
 }
 
 /// The functions of a file by qualified name.
@@ -149,13 +154,19 @@ pub fn is_revision(file: &PythonFile) -> bool {
 }
 
 /// The inventory of a change, from its parsed Python files.
-pub fn inventory(change: &Change, python: &[Versions], rules: &TestRules) -> Inventory {
+pub fn inventory(
+    change: &Change,
+    python: &[Versions],
+    rules: &TestRules,
+    declarations: &[Declaration<'_>],
+) -> Inventory {
     let mut inventory = Inventory {
         test_files: change
             .present()
             .filter(|file| python::is_python(&file.path) && python::is_test_file(&file.path))
             .map(|file| file.path.clone())
             .collect(),
+        dependencies: dependencies::changes(declarations),
         ..Inventory::default()
     };
     for versions in python {

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod api;
 pub mod delta;
+pub mod dependencies;
 pub mod imports;
 pub mod inventory;
 pub mod routes;

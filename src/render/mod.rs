@@ -267,6 +267,7 @@ pub mod sample {
                 test_files: vec!["tests/test_uploads.py".to_owned()],
                 tests: Vec::new(),
                 migrations: vec!["migrations/versions/0002_add_key.py".to_owned()],
+                dependencies: Vec::new(),
             }),
             scope: ScopeSummary::Change {
                 base: Base {

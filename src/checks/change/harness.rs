@@ -281,7 +281,15 @@ fn run_case(dir: &Path) -> Case {
     }
     let python = change::parse_versions(&change, &contents);
     let rules = crate::model::test_rules::TestRules::read(|path| head.get(path).cloned());
-    let inventory = crate::model::inventory::inventory(&change, &python, &rules);
+    let unchanged: Vec<(String, String)> = head
+        .iter()
+        .filter(|(path, text)| {
+            crate::model::dependencies::is_declaration(path) && base.get(*path) == Some(*text)
+        })
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect();
+    let declarations = change::declarations(&change, &contents, &unchanged);
+    let inventory = crate::model::inventory::inventory(&change, &python, &rules, &declarations);
     // The model's context: every unchanged Python file of the case.
     let context: Vec<crate::python::PythonFile> = head
         .iter()

@@ -35,6 +35,7 @@ pub trait ChangeCheck: Described + Sync {
 }
 
 pub use crate::model::Versions;
+use crate::model::dependencies::{self, Declaration};
 use crate::model::inventory::Inventory;
 
 /// The task file, found and parsed.
@@ -282,7 +283,9 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
         })
         .collect();
     let rules = crate::model::test_rules::TestRules::read(|path| python::read_text(root, path));
-    let inventory = crate::model::inventory::inventory(change, &python, &rules);
+    let unchanged = unchanged_declarations(root, change);
+    let declarations = declarations(change, &contents, &unchanged);
+    let inventory = crate::model::inventory::inventory(change, &python, &rules, &declarations);
     Ok(Prepared {
         task,
         contents,
@@ -290,6 +293,95 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
         context,
         inventory,
     })
+}
+
+/// The dependency declarations on both sides: each changed one, and the
+/// unchanged ones given (the same text on both sides).
+pub fn declarations<'a>(
+    change: &'a Change,
+    contents: &'a Contents,
+    unchanged: &'a [(String, String)],
+) -> Vec<Declaration<'a>> {
+    let changed = change
+        .files
+        .iter()
+        .filter(|file| {
+            dependencies::is_declaration(&file.path)
+                || file
+                    .from
+                    .as_deref()
+                    .is_some_and(dependencies::is_declaration)
+        })
+        .map(|file| Declaration {
+            path: &file.path,
+            base: contents
+                .base
+                .get(file.from.as_deref().unwrap_or(&file.path))
+                .map(String::as_str),
+            head: contents.head.get(&file.path).map(String::as_str),
+        });
+    let same = unchanged.iter().map(|(path, text)| Declaration {
+        path,
+        base: Some(text),
+        head: Some(text),
+    });
+    changed.chain(same).collect()
+}
+
+/// When the change touches a dependency declaration, the unchanged ones at
+/// the root, beside the changed ones and in their `requirements/`
+/// directories: a dependency moved from `setup.py` to `pyproject.toml` is
+/// then neither added nor removed.
+fn unchanged_declarations(root: &std::path::Path, change: &Change) -> Vec<(String, String)> {
+    let changed: std::collections::BTreeSet<&str> = change
+        .files
+        .iter()
+        .flat_map(|file| std::iter::once(file.path.as_str()).chain(file.from.as_deref()))
+        .collect();
+    let mut dirs = std::collections::BTreeSet::new();
+    for path in changed
+        .iter()
+        .filter(|path| dependencies::is_declaration(path))
+    {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let dir = dir
+            .strip_suffix("requirements")
+            .unwrap_or(dir)
+            .trim_end_matches('/');
+        dirs.insert(String::new());
+        dirs.insert(dir.to_owned());
+    }
+    let mut found = Vec::new();
+    for dir in &dirs {
+        for sub in ["", "requirements"] {
+            let relative = [dir.as_str(), sub]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            let Ok(entries) = std::fs::read_dir(root.join(&relative)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = if relative.is_empty() {
+                    name
+                } else {
+                    format!("{relative}/{name}")
+                };
+                if dependencies::is_declaration(&path)
+                    && !changed.contains(path.as_str())
+                    && let Some(text) = python::read_text(root, &path)
+                {
+                    found.push((path, text));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// What a module mentions when it creates or mounts routing objects.

@@ -9,18 +9,22 @@ use crate::checks::declare_check;
 use crate::checks::options::{DocsSettings, Value};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
-use crate::git::{ChangedFile, ChangedLines, FileStatus};
+use crate::git::{ChangedFile, ChangedLines};
 use crate::model::analysis;
 use crate::python;
 use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
-    /// When the change (a) adds, removes or changes a dependency
-    /// (`requirements*.txt`, `requirements/*.txt`, pyproject's
-    /// `[project] dependencies` / `optional-dependencies` /
-    /// `[dependency-groups]` / `[tool.poetry.*dependencies]`, setup.cfg
-    /// `install_requires`, Pipfile), (b) reads a new environment variable
+    /// When the change (a) adds or removes a dependency that a user of the
+    /// project installs (`requirements*.txt`, `requirements/*.txt`,
+    /// pyproject's `[project] dependencies` and extras, Poetry's main group,
+    /// setup.cfg and setup.py `install_requires` / `extras_require`,
+    /// Pipfile `[packages]`; compared project-wide, so a version bump or a
+    /// move from `setup.py` to `pyproject.toml` is neither; development
+    /// groups such as `tests`, `docs`, `lint`, `requirements-dev.txt`,
+    /// `[dependency-groups]` and the transitive pins of a pip-compile
+    /// output do not count), (b) reads a new environment variable
     /// (`os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`,
     /// `environ.get("X")`, the fields of a pydantic `BaseSettings`, Flask's
     /// `app.config.from_prefixed_env()`), or (c) changes a setup file
@@ -93,12 +97,6 @@ fn is_setup_file(path: &str) -> bool {
             && (name.ends_with(".yml") || name.ends_with(".yaml")))
 }
 
-fn is_requirements(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".txt")
-        && (name.starts_with("requirements") || path.starts_with("requirements/"))
-}
-
 impl ChangeCheck for Readme {
     fn run(&self, input: &Input<'_>) -> Outcome {
         let change = input.change();
@@ -108,27 +106,35 @@ impl ChangeCheck for Readme {
         let documentation = documentation_text(input, &is_doc);
         let lower_documentation = documentation.to_lowercase();
         let mut findings = Vec::new();
-        for file in &change.files {
-            let path = file.path.as_str();
-            if is_setup_file(path) {
-                if !doc_changed {
-                    findings.push(not_updated(
-                        first_line(file),
-                        format!("setup file `{path}` changed"),
-                    ));
-                }
-                continue;
+        if !doc_changed {
+            for file in change.files.iter().filter(|file| is_setup_file(&file.path)) {
+                findings.push(not_updated(
+                    first_line(file),
+                    format!("setup file `{}` changed", file.path),
+                ));
             }
-            // A dependency added or removed (a version bump is neither)
-            // needs docs that name it.
-            for (name, added) in dependencies_changed(input, file) {
-                if !lower_documentation.contains(&name) {
-                    let what = if added { "added to" } else { "removed from" };
-                    findings.push(not_updated(
-                        first_line(file),
-                        format!("dependency `{name}` {what} `{path}`"),
-                    ));
-                }
+        }
+        // A dependency a user installs, added or removed project-wide (a
+        // version bump, a move between files and a development group are
+        // none of these), needs docs that name it.
+        for dependency in &input.inventory.dependencies {
+            if !lower_documentation.contains(&dependency.name) {
+                let what = if dependency.added {
+                    "added to"
+                } else {
+                    "removed from"
+                };
+                let location = match dependency.line {
+                    Some(line) => Location::at(dependency.path.clone(), line, None),
+                    None => Location::file(dependency.path.clone()),
+                };
+                findings.push(not_updated(
+                    location,
+                    format!(
+                        "dependency `{}` {what} `{}`",
+                        dependency.name, dependency.path
+                    ),
+                ));
             }
         }
         // Environment variables read after the change and not before.
@@ -212,153 +218,5 @@ fn first_line(file: &ChangedFile) -> Location {
             Location::at(file.path.clone(), *lines.ranges()[0].start(), None)
         }
         _ => Location::file(file.path.clone()),
-    }
-}
-
-/// The dependencies a file's change added (`true`) or removed (`false`),
-/// by normalised name; a version change of a kept one is neither.
-fn dependencies_changed(input: &Input<'_>, file: &ChangedFile) -> Vec<(String, bool)> {
-    let path = file.path.as_str();
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let kind = if is_requirements(path) {
-        Kind::Requirements
-    } else if name == "pyproject.toml" {
-        Kind::Pyproject
-    } else if name == "setup.cfg" {
-        Kind::SetupCfg
-    } else if name == "Pipfile" {
-        Kind::Pipfile
-    } else {
-        return Vec::new();
-    };
-    let old = match file.status {
-        FileStatus::Added => "",
-        _ => input.base_text(file).unwrap_or_default(),
-    };
-    let new = match file.status {
-        FileStatus::Deleted => "",
-        _ => input.head_text(path).unwrap_or_default(),
-    };
-    let (before, after) = (declared(kind, old), declared(kind, new));
-    after
-        .difference(&before)
-        .map(|name| (name.clone(), true))
-        .chain(before.difference(&after).map(|name| (name.clone(), false)))
-        .collect()
-}
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Requirements,
-    Pyproject,
-    SetupCfg,
-    Pipfile,
-}
-
-/// A requirement's project name, normalised (PEP 503): `Flask[async]>=3`
-/// is `flask`, `typing_extensions` is `typing-extensions`.
-fn requirement_name(requirement: &str) -> Option<String> {
-    let requirement = requirement.trim();
-    if requirement.is_empty() || requirement.starts_with(['#', '-']) {
-        return None;
-    }
-    let end = requirement
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(requirement.len());
-    let name = &requirement[..end];
-    (!name.is_empty()).then(|| name.to_ascii_lowercase().replace(['_', '.'], "-"))
-}
-
-/// The names of the dependencies a file declares.
-fn declared(kind: Kind, text: &str) -> BTreeSet<String> {
-    match kind {
-        Kind::Requirements => text
-            .lines()
-            .map(|line| line.split(" #").next().unwrap_or_default())
-            .filter_map(requirement_name)
-            .collect(),
-        Kind::SetupCfg => {
-            let mut inside = false;
-            let mut names = BTreeSet::new();
-            for line in text.lines() {
-                let trimmed = line.trim();
-                if trimmed.starts_with("install_requires") {
-                    inside = true;
-                    if let Some((_, rest)) = trimmed.split_once('=') {
-                        names.extend(requirement_name(rest));
-                    }
-                } else if inside
-                    && (line.starts_with(' ') || line.starts_with('\t'))
-                    && !trimmed.is_empty()
-                {
-                    names.extend(requirement_name(trimmed));
-                } else if inside && !trimmed.is_empty() {
-                    inside = false;
-                }
-            }
-            names
-        }
-        Kind::Pyproject | Kind::Pipfile => {
-            let Ok(table) = text.parse::<toml::Table>() else {
-                return BTreeSet::new();
-            };
-            let mut names = BTreeSet::new();
-            let mut add_list = |value: Option<&toml::Value>| {
-                for item in value.and_then(toml::Value::as_array).into_iter().flatten() {
-                    names.extend(item.as_str().and_then(requirement_name));
-                }
-            };
-            let get = |path: &[&str]| -> Option<&toml::Value> {
-                let mut value = table.get(path[0])?;
-                for key in &path[1..] {
-                    value = value.get(key)?;
-                }
-                Some(value)
-            };
-            add_list(get(&["project", "dependencies"]));
-            let tables_of_lists = [
-                get(&["project", "optional-dependencies"]),
-                get(&["dependency-groups"]),
-            ];
-            for group in tables_of_lists.into_iter().flatten() {
-                for (_, list) in group.as_table().into_iter().flatten() {
-                    add_list(Some(list));
-                }
-            }
-            // Poetry and Pipfile: tables keyed by name.
-            let mut keyed: Vec<&toml::Value> = Vec::new();
-            match kind {
-                Kind::Pipfile => keyed.extend(
-                    [get(&["packages"]), get(&["dev-packages"])]
-                        .into_iter()
-                        .flatten(),
-                ),
-                _ => {
-                    keyed.extend(
-                        [
-                            get(&["tool", "poetry", "dependencies"]),
-                            get(&["tool", "poetry", "dev-dependencies"]),
-                        ]
-                        .into_iter()
-                        .flatten(),
-                    );
-                    for (_, group) in get(&["tool", "poetry", "group"])
-                        .and_then(toml::Value::as_table)
-                        .into_iter()
-                        .flatten()
-                    {
-                        keyed.extend(group.get("dependencies"));
-                    }
-                }
-            }
-            for table in keyed {
-                for (name, _) in table.as_table().into_iter().flatten() {
-                    if name != "python" {
-                        names.extend(requirement_name(name));
-                    }
-                }
-            }
-            names
-        }
     }
 }
