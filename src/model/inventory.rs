@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ruff_python_ast::comparable::ComparableStmt;
 use ruff_python_ast::{Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use crate::git::{Change, FileStatus};
 use crate::model::Versions;
@@ -51,17 +52,20 @@ fn by_name(file: Option<&PythonFile>) -> BTreeMap<String, Function<'_>> {
         .collect()
 }
 
-/// Functions added or changed (not only in comments or formatting).
+/// Functions added or changed (not only in comments or formatting), in
+/// source order.
 pub fn changed_functions(versions: &Versions) -> Vec<Function<'_>> {
     let before = by_name(versions.base.as_ref());
-    by_name(versions.head.as_ref())
+    let mut changed: Vec<Function<'_>> = by_name(versions.head.as_ref())
         .into_values()
         .filter(|function| {
             before
                 .get(&function.qualname)
                 .is_none_or(|old| old.key() != function.key())
         })
-        .collect()
+        .collect();
+    changed.sort_by_key(|function| function.node.start());
+    changed
 }
 
 /// Whether a module's code changed (not only comments or formatting).
