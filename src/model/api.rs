@@ -619,45 +619,77 @@ pub fn merge_stubs(apis: Vec<ModuleApi>) -> Vec<ModuleApi> {
 /// `__all__` naming it) from a private module of the set. The name is then
 /// API, importable from the package.
 pub fn resolve_reexports(apis: &mut [ModuleApi]) {
-    let mut exported: Vec<(String, String, String)> = Vec::new();
-    for api in apis.iter().filter(|api| api.public) {
-        let package = api.path.ends_with("__init__.py") || api.path.ends_with("__init__.pyi");
-        for import in &api.imports {
-            let Some(name) = &import.name else { continue };
-            // `from ._api import *`: the names of `__all__` (the package's,
-            // else the module's) or the module's public names.
-            if import.is_star() {
-                let Some(source) = apis.iter().find(|other| other.module == import.module) else {
-                    continue;
-                };
-                let names = source
-                    .symbols
-                    .keys()
-                    .filter(|name| !name.contains('.'))
-                    .filter(|name| match (&api.all, &source.all) {
-                        (Some(all), _) | (None, Some(all)) => all.contains(*name),
-                        (None, None) => is_public_name(name),
-                    });
-                for name in names {
-                    exported.push((import.module.clone(), name.clone(), api.module.clone()));
+    // To a fixpoint: a private package that re-exports a private module's
+    // names (`httpx/_transports/__init__.py`: `from .default import *`) is
+    // itself re-exported by a public one (`httpx`), so the names are
+    // public there.
+    loop {
+        let mut exported: Vec<(String, String, String)> = Vec::new();
+        for api in apis
+            .iter()
+            .filter(|api| api.public || !api.exported.is_empty())
+        {
+            let package = api.path.ends_with("__init__.py") || api.path.ends_with("__init__.pyi");
+            // Where a name this module binds is public.
+            let public_at = |local: &str| -> Option<String> {
+                if api.public {
+                    Some(api.module.clone())
+                } else {
+                    api.exported.get(local).cloned()
                 }
-                continue;
-            }
-            let listed = match &api.all {
-                Some(all) => all.contains(&import.local),
-                None => package,
             };
-            if listed && is_public_name(&import.local) {
-                exported.push((import.module.clone(), name.clone(), api.module.clone()));
+            for import in &api.imports {
+                let Some(name) = &import.name else { continue };
+                // `from ._api import *` binds the source's `__all__`, else
+                // its public names; the module exports those its own
+                // `__all__` lists, or all of them.
+                if import.is_star() {
+                    let Some(source) = apis.iter().find(|other| other.module == import.module)
+                    else {
+                        continue;
+                    };
+                    let bound: Vec<String> = match &source.all {
+                        Some(all) => all.iter().cloned().collect(),
+                        None => source
+                            .symbols
+                            .keys()
+                            .filter(|name| !name.contains('.') && is_public_name(name))
+                            .cloned()
+                            .collect(),
+                    };
+                    for name in bound {
+                        let listed = api.all.as_ref().is_none_or(|all| all.contains(&name));
+                        if let (true, Some(public)) = (listed, public_at(&name)) {
+                            exported.push((import.module.clone(), name, public));
+                        }
+                    }
+                    continue;
+                }
+                let listed = match &api.all {
+                    Some(all) => all.contains(&import.local),
+                    None => package,
+                };
+                if listed
+                    && is_public_name(&import.local)
+                    && let Some(public) = public_at(&import.local)
+                {
+                    exported.push((import.module.clone(), name.clone(), public));
+                }
             }
         }
-    }
-    for (module, name, public) in exported {
-        if let Some(api) = apis
-            .iter_mut()
-            .find(|api| api.module == module && !api.public)
-        {
-            api.exported.entry(name).or_insert(public);
+        let mut grew = false;
+        for (module, name, public) in exported {
+            if let Some(api) = apis
+                .iter_mut()
+                .find(|api| api.module == module && !api.public)
+                && !api.exported.contains_key(&name)
+            {
+                api.exported.insert(name, public);
+                grew = true;
+            }
+        }
+        if !grew {
+            return;
         }
     }
 }

@@ -201,7 +201,7 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                 }
                 (SymbolKind::Class { bases: before }, SymbolKind::Class { bases: after }) => before
                     .iter()
-                    .find(|base| base_lost(base, after, head))
+                    .find(|base| base_lost(base, before, after, head))
                     .map(|base| ApiBreak::BaseRemoved {
                         qualname: qualname.clone(),
                         base: base.clone(),
@@ -218,10 +218,26 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
 
 /// Whether a class that derived from `base` no longer does: no base now
 /// is `base` or derives from it (through the classes of `head`). Bases
-/// that promise nothing to callers are left out.
-fn base_lost(base: &str, after: &[String], head: &[ModuleApi]) -> bool {
+/// that promise nothing to callers are left out, and so is an outside
+/// base replaced by another outside one: `BaseQuery` → `Query` is
+/// Flask-SQLAlchemy's rename, which the model cannot see through.
+fn base_lost(base: &str, before: &[String], after: &[String], head: &[ModuleApi]) -> bool {
     const NOT_API: [&str; 5] = ["object", "Generic", "Protocol", "ABC", "NamedTuple"];
     if NOT_API.contains(&base) || !api::is_public_name(base) {
+        return false;
+    }
+    let is_project_class = |name: &str| {
+        head.iter()
+            .flat_map(|api| api.symbols.iter())
+            .any(|(qualname, symbol)| {
+                qualname.rsplit('.').next() == Some(name)
+                    && matches!(symbol.kind, SymbolKind::Class { .. })
+            })
+    };
+    let replaced_outside = after
+        .iter()
+        .any(|new| !before.contains(new) && !is_project_class(new));
+    if !is_project_class(base) && replaced_outside {
         return false;
     }
     // A base kept as a deprecated alias (`__getattr__` answers for it with
@@ -411,6 +427,27 @@ mod tests {
     }
 
     #[test]
+    fn an_outside_base_renamed_is_not_lost_but_one_dropped_is() {
+        let base = api(
+            "app/models.py",
+            "from flask_sqlalchemy import BaseQuery\nclass ProjectQuery(BaseQuery): ...\n",
+        );
+        let renamed = api(
+            "app/models.py",
+            "from flask_sqlalchemy.query import Query\nclass ProjectQuery(Query): ...\n",
+        );
+        assert!(names(std::slice::from_ref(&base), &[renamed]).is_empty());
+        let dropped = api("app/models.py", "class ProjectQuery: ...\n");
+        assert_eq!(
+            names(&[base], &[dropped]),
+            [ApiBreak::BaseRemoved {
+                qualname: "ProjectQuery".into(),
+                base: "BaseQuery".into()
+            }]
+        );
+    }
+
+    #[test]
     fn a_private_module_counts_for_what_its_package_reexports() {
         let init = api("httpx/__init__.py", "from ._client import Client\n");
         let mut base = vec![
@@ -461,6 +498,41 @@ mod tests {
         assert!(
             matches!(&found[0].change, ApiBreak::Signature { qualname, .. } if qualname == "get")
         );
+    }
+
+    #[test]
+    fn a_private_package_passes_its_star_reexports_on() {
+        let init = api(
+            "httpx/__init__.py",
+            "from ._transports import *\n\n__all__ = [\"HTTPTransport\"]\n",
+        );
+        let transports = api(
+            "httpx/_transports/__init__.py",
+            "from .default import *\n\n__all__ = [\"HTTPTransport\"]\n",
+        );
+        let module = |source: &str| api("httpx/_transports/default.py", source);
+        let mut base = vec![
+            init.clone(),
+            transports.clone(),
+            module(
+                "__all__ = [\"HTTPTransport\"]\nclass HTTPTransport:\n    def __init__(self, verify=True, cert=None, trust_env=True): ...\n",
+            ),
+        ];
+        let mut head = vec![
+            init,
+            transports,
+            module(
+                "__all__ = [\"HTTPTransport\"]\nclass HTTPTransport:\n    def __init__(self, verify=True, trust_env=True, cert=None): ...\n",
+            ),
+        ];
+        api::resolve_reexports(&mut base);
+        api::resolve_reexports(&mut head);
+        let found = api_breaks(&base, &head);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(matches!(
+            &found[0].change,
+            ApiBreak::Signature { qualname, .. } if qualname == "HTTPTransport.__init__"
+        ));
     }
 
     #[test]

@@ -116,25 +116,33 @@ impl ChangeCheck for Readme {
         }
         // A dependency a user installs, added or removed project-wide (a
         // version bump, a move between files and a development group are
-        // none of these), needs docs that name it.
+        // none of these). An added one needs docs that name it; a removed
+        // one needs README to stop naming it (if it never did, there is
+        // nothing to update).
         for dependency in &input.inventory.dependencies {
-            if !lower_documentation.contains(&dependency.name) {
-                let what = if dependency.added {
-                    "added to"
-                } else {
-                    "removed from"
-                };
-                let location = match dependency.line {
-                    Some(line) => Location::at(dependency.path.clone(), line, None),
-                    None => Location::file(dependency.path.clone()),
-                };
+            // A removed one's line is in the old version: name the file.
+            let location = match dependency.line {
+                Some(line) if dependency.added => Location::at(dependency.path.clone(), line, None),
+                _ => Location::file(dependency.path.clone()),
+            };
+            let name = &dependency.name;
+            if dependency.added && !lower_documentation.contains(name.as_str()) {
                 findings.push(not_updated(
                     location,
-                    format!(
-                        "dependency `{}` {what} `{}`",
-                        dependency.name, dependency.path
-                    ),
+                    format!("dependency `{name}` added to `{}`", dependency.path),
                 ));
+            } else if !dependency.added && names_word(&lower_documentation, name) {
+                findings.push(
+                    Finding::new(
+                        "readme-not-updated",
+                        location,
+                        format!(
+                            "dependency `{name}` removed from `{}`, but README still names it",
+                            dependency.path
+                        ),
+                    )
+                    .with_fix(format!("take `{name}` out of README's setup instructions")),
+                );
             }
         }
         // Environment variables read after the change and not before.
@@ -171,6 +179,17 @@ impl ChangeCheck for Readme {
         }
         Outcome::Ran(Ran::findings(findings))
     }
+}
+
+/// Whether `text` (lower case) names `word` on its own, not inside a
+/// longer name (`redis` is not in `hiredis`).
+fn names_word(text: &str, word: &str) -> bool {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_name) && !after.is_some_and(|c| is_name(c) && c != '.')
+    })
 }
 
 fn not_updated(location: Location, what: String) -> Finding {
