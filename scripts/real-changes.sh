@@ -27,7 +27,11 @@ flask-smorest 0.44.0 0.45.0
 flask-restx 1.2.0 1.3.0
 flask-cors 4.0.2 5.0.0
 flask-caching 2.3.0 2.3.1
-flask-appbuilder 4.6.3 4.6.4"
+flask-appbuilder 4.6.3 4.6.4
+ihatemoney 6.1.5 7.0.0
+fastapi-users-db-sqlalchemy 5.0.0 6.0.0
+privacyidea 3.12.2 3.12.3
+privacyidea 3.11.4 3.12"
 pairs="${PAIRS:-$default_pairs}"
 checks="readme,api-docs,migration-docs,tests-added,handoff-breaking,comments"
 

@@ -84,6 +84,17 @@ pub fn string(expr: &Expr) -> Option<String> {
     }
 }
 
+/// A body's docstring, when it opens with one.
+pub fn docstring(body: &[Stmt]) -> Option<String> {
+    match body.first() {
+        Some(Stmt::Expr(expr)) => match expr.value.as_ref() {
+            Expr::StringLiteral(literal) => Some(literal.value.to_str().to_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 pub fn has_docstring(body: &[Stmt]) -> bool {
     matches!(body.first(), Some(Stmt::Expr(expr)) if matches!(expr.value.as_ref(), Expr::StringLiteral(_)))
 }

@@ -35,6 +35,9 @@ pub enum ApiBreak {
     /// A class no longer derives from a base (`isinstance` checks and
     /// inherited members break).
     BaseRemoved { qualname: String, base: String },
+    /// A class is now a function or a value: subclasses, `isinstance`
+    /// checks and its members break (reported once, not per member).
+    NoLongerClass { qualname: String },
 }
 
 impl ApiBreak {
@@ -47,7 +50,8 @@ impl ApiBreak {
             | ApiBreak::Signature { qualname, .. }
             | ApiBreak::NoLongerSettable { qualname }
             | ApiBreak::KindChanged { qualname }
-            | ApiBreak::BaseRemoved { qualname, .. } => qualname,
+            | ApiBreak::BaseRemoved { qualname, .. }
+            | ApiBreak::NoLongerClass { qualname } => qualname,
         }
     }
 }
@@ -134,9 +138,13 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                 _ if !old.public => continue,
                 _ => old.module.clone(),
             };
-            // A class that is gone is reported once, not with its members.
+            // A class that is gone, or is no longer a class, is reported
+            // once, not with its members.
             if let Some((parent, _)) = qualname.rsplit_once('.')
-                && !new.symbols.contains_key(parent)
+                && !new
+                    .symbols
+                    .get(parent)
+                    .is_some_and(|symbol| matches!(symbol.kind, SymbolKind::Class { .. }))
             {
                 continue;
             }
@@ -157,12 +165,18 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                 }
                 let moved = (!qualname.contains('.'))
                     .then(|| {
+                        // Where the name is new: a module that already had
+                        // one by that name did not receive this one.
                         head.iter().find(|api| {
                             api.module != old.module
                                 && api
                                     .symbols
                                     .get(qualname)
                                     .is_some_and(|other| same_kind(&other.kind, &symbol.kind))
+                                && !base.iter().any(|before| {
+                                    before.module == api.module
+                                        && before.symbols.contains_key(qualname)
+                                })
                         })
                     })
                     .flatten();
@@ -206,6 +220,9 @@ pub fn api_breaks(base: &[ModuleApi], head: &[ModuleApi]) -> Vec<Located> {
                         qualname: qualname.clone(),
                         base: base.clone(),
                     }),
+                (SymbolKind::Class { .. }, _) => Some(ApiBreak::NoLongerClass {
+                    qualname: qualname.clone(),
+                }),
                 _ => None,
             };
             if let Some(change) = change {
@@ -443,6 +460,38 @@ mod tests {
             [ApiBreak::BaseRemoved {
                 qualname: "ProjectQuery".into(),
                 base: "BaseQuery".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_name_that_already_existed_elsewhere_was_not_moved_there() {
+        let other = api("pkg/tokens.py", "class ACTION: ...\n");
+        let base = [api("pkg/policy.py", "class ACTION: ...\n"), other.clone()];
+        let head = [api("pkg/policy.py", "class PolicyAction: ...\n"), other];
+        assert_eq!(
+            names(&base, &head),
+            [ApiBreak::Removed {
+                qualname: "ACTION".into(),
+                class: true
+            }]
+        );
+    }
+
+    #[test]
+    fn a_class_turned_into_a_dict_is_one_break() {
+        let base = api(
+            "pkg/compare.py",
+            "class COMPARATORS:\n    EQUALS = \"equals\"\n    IN = \"in\"\n",
+        );
+        let head = api(
+            "pkg/compare.py",
+            "COMPARATORS = {\"equals\": 1, \"in\": 2}\n",
+        );
+        assert_eq!(
+            names(&[base], &[head]),
+            [ApiBreak::NoLongerClass {
+                qualname: "COMPARATORS".into()
             }]
         );
     }

@@ -38,8 +38,13 @@ pub struct Endpoint {
     /// The handler's parameters as written.
     pub signature: String,
     pub framework: Framework,
-    /// FastAPI publishes a docstring, `summary=` or `description=` in OpenAPI.
+    /// The handler documents itself: a docstring (FastAPI publishes it in
+    /// OpenAPI; Flask's doc generators read it), or FastAPI's `summary=` /
+    /// `description=`.
     pub self_documented: bool,
+    /// The handler's docstring, to tell whether a changed Flask endpoint's
+    /// docs changed with it.
+    pub docstring: Option<String>,
     /// An HTML page, not an API endpoint: the handler renders a template
     /// or redirects, and returns no JSON.
     pub page: bool,
@@ -334,10 +339,13 @@ fn module_routes(file: &PythonFile) -> ModuleRoutes {
             } else {
                 continue;
             };
-            let self_documented = framework == Framework::FastApi
-                && (has_docstring(&function.node.body)
-                    || call.arguments.find_keyword("summary").is_some()
-                    || call.arguments.find_keyword("description").is_some());
+            // A docstring is what FastAPI publishes in OpenAPI, and what
+            // Flask's doc generators read (apispec, flasgger,
+            // sphinxcontrib-httpdomain's `autoflask`).
+            let self_documented = has_docstring(&function.node.body)
+                || (framework == Framework::FastApi
+                    && (call.arguments.find_keyword("summary").is_some()
+                        || call.arguments.find_keyword("description").is_some()));
             let page = is_page(function.node, call);
             for method in methods {
                 routes.push(Declared {
@@ -351,6 +359,7 @@ fn module_routes(file: &PythonFile) -> ModuleRoutes {
                         signature: client_parameters(file, function.node, framework),
                         framework,
                         self_documented,
+                        docstring: crate::model::analysis::docstring(&function.node.body),
                         page,
                         at: file.def_keyword(function.node),
                     },
@@ -405,6 +414,7 @@ fn module_routes(file: &PythonFile) -> ModuleRoutes {
                             signature: String::new(),
                             framework: Framework::Flask,
                             self_documented: false,
+                            docstring: None,
                             page: false,
                             at: call.start(),
                         },

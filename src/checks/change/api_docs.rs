@@ -6,7 +6,7 @@ use crate::checks::declare_check;
 use crate::checks::options::Value;
 use crate::config::FilterMode;
 use crate::diagnostic::{Facts, Finding, Headline, Item, Location, Outcome, Ran};
-use crate::model::routes::{self, Endpoint};
+use crate::model::routes::{self, Endpoint, Framework};
 use crate::python;
 
 declare_check! {
@@ -26,8 +26,12 @@ declare_check! {
     /// `API.md`, `openapi.{json,yaml,yml}`) that describes each added or
     /// changed endpoint with its method: the method under the path in an
     /// OpenAPI document, or the method and path on one line (or the path
-    /// heading a section that names the method) in other docs. A FastAPI handler with a docstring or a `summary=` /
-    /// `description=` counts as documented (FastAPI publishes it). HTML
+    /// heading a section that names the method) in other docs. A handler
+    /// with a docstring documents itself (FastAPI publishes it in OpenAPI;
+    /// Flask's doc generators, such as apispec, flasgger and
+    /// `autoflask`, read it), and so does FastAPI's `summary=` /
+    /// `description=`; a changed Flask endpoint needs its docstring
+    /// changed with it. HTML
     /// pages are not API endpoints and need no API docs: a handler whose
     /// returns render a template or redirect (`render_template`,
     /// `redirect`, `TemplateResponse`, ...) and never return data
@@ -106,7 +110,14 @@ impl ChangeCheck for ApiDocs {
                 Some(_) => continue,
             };
             touched += 1;
-            if endpoint.self_documented {
+            // A docstring documents a new endpoint; a changed one's (a new
+            // path or parameters for an old handler) only if it changed too.
+            // FastAPI republishes the signature itself.
+            let docs_followed = endpoint.framework != Framework::Flask
+                || !before.iter().any(|old| {
+                    old.handler == endpoint.handler && old.docstring == endpoint.docstring
+                });
+            if endpoint.self_documented && docs_followed {
                 continue;
             }
             let in_docs = changed_docs

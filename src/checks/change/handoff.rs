@@ -418,6 +418,11 @@ fn describe(module: &str, change: &ApiBreak) -> String {
         ApiBreak::BaseRemoved { qualname, base } => {
             format!("public class `{qualname}` no longer derives from `{base}`")
         }
+        ApiBreak::NoLongerClass { qualname } => {
+            format!(
+                "public class `{qualname}` is no longer a class: subclasses, `isinstance` checks and its members break"
+            )
+        }
     }
 }
 
