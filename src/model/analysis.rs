@@ -23,6 +23,12 @@ impl Function<'_> {
     pub fn key(&self) -> ComparableStmt<'_> {
         ComparableStmt::from(self.stmt)
     }
+
+    /// The body alone, compared the same way: equal when only the
+    /// decorators or the signature changed.
+    pub fn body_key(&self) -> Vec<ComparableStmt<'_>> {
+        self.node.body.iter().map(ComparableStmt::from).collect()
+    }
 }
 
 /// Every function and method, in source order, wherever it is defined

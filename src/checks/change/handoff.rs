@@ -280,7 +280,7 @@ impl ChangeCheck for BreakingChanges {
         let changelogs: Vec<&str> = input
             .change()
             .present()
-            .filter(|file| is_changelog(&file.path))
+            .filter(|file| crate::checks::change::is_changelog(&file.path))
             .filter_map(|file| input.head_text(&file.path))
             .collect();
         let flagged = |name: &str| {
@@ -298,17 +298,6 @@ impl ChangeCheck for BreakingChanges {
             .collect();
         Outcome::Ran(Ran::findings(findings))
     }
-}
-
-/// `CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`, `docs/changelog*`,
-/// `docs/changes*`.
-fn is_changelog(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    let top = !lower.contains('/') || lower.starts_with("docs/");
-    top && ["changes", "changelog", "history", "news"]
-        .iter()
-        .any(|stem| name.starts_with(stem))
 }
 
 /// Whether a text names a symbol: its qualified name as a word, or for a

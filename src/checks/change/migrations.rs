@@ -18,15 +18,18 @@ declare_check! {
     /// `table=True` class), `__tablename__`, `__table__` or
     /// `__table_args__`, in any class that maps columns (a mixin with
     /// columns included); or to a `Table(...)`; or a new Alembic revision
-    /// (a new `*/versions/*.py` with `revision =`). Methods, properties,
+    /// (a new module setting `revision` and `down_revision` with an
+    /// `upgrade()`). Methods, properties,
     /// other class attributes, pydantic models and non-table SQLModel
     /// classes are not schema. Django models are outside dod's stack: the
     /// check is skipped as not applicable. A model change without a
     /// new revision fails (rule `missing-migration`). Any schema change needs
     /// migration instructions (rule `migration-not-documented`): a changed
     /// file matching `docs` (default `docs/migrations/**`,
-    /// `MIGRATIONS.md`, `UPGRADING.md`, `CHANGELOG.md`), or a non-empty
-    /// `## Migration` section in the task file.
+    /// `MIGRATIONS.md`, `UPGRADING.md`, `CHANGELOG.md`), a changed
+    /// changelog (`CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`,
+    /// `docs/changelog*`), or a non-empty `## Migration` section in the
+    /// task file.
     ///
     /// ## Why it matters
     /// The code and the database must move together, and whoever deploys
@@ -159,7 +162,10 @@ impl ChangeCheck for MigrationDocs {
                 .is_some_and(|text| !text.trim().is_empty() && !task::says_none(&text))
         });
         let documented = documented_in_task
-            || input.changed(|path| input.own.migration_docs.docs.is_match(path));
+            || input.changed(|path| {
+                input.own.migration_docs.docs.is_match(path)
+                    || crate::checks::change::is_changelog(path)
+            });
         if !documented {
             let location = revisions
                 .first()

@@ -384,6 +384,17 @@ fn unchanged_declarations(root: &std::path::Path, change: &Change) -> Vec<(Strin
     found
 }
 
+/// `CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`, `docs/changelog*`,
+/// `docs/changes*`.
+pub fn is_changelog(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let top = !lower.contains('/') || lower.starts_with("docs/");
+    top && ["changes", "changelog", "history", "news"]
+        .iter()
+        .any(|stem| name.starts_with(stem))
+}
+
 /// What a module mentions when it creates or mounts routing objects.
 pub const ROUTING: [&str; 4] = [
     "register_blueprint",
