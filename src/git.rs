@@ -309,7 +309,6 @@ pub fn contents_at(
     parse_batch(&output.stdout, &names).map_err(|message| failed("git cat-file --batch", message))
 }
 
-/// `git ls-tree -r -z` output: the blob id of each repository path.
 /// The Python files under `root` (tracked or untracked, not ignored) whose
 /// text contains any of `needles`, project-relative: one `git grep`.
 /// Exit 1 (no match) is an empty list.
@@ -336,6 +335,7 @@ pub fn python_files_mentioning(root: &Path, needles: &[&str]) -> Result<Vec<Stri
     }
 }
 
+/// `git ls-tree -r -z` output: the blob id of each repository path.
 fn parse_ls_tree(output: &[u8]) -> BTreeMap<&str, &str> {
     output
         .split(|byte| *byte == 0)

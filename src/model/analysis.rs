@@ -254,18 +254,41 @@ fn assigned_name(stmt: &Stmt) -> Option<&str> {
 /// `os.environ.get("X")`, `os.getenv("X")`, `environ.get("X")`, the fields
 /// of a pydantic `BaseSettings` (with a literal `env_prefix`), and
 /// `app.config.from_prefixed_env()` (as `FLASK_*`, or its prefix).
-pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
+pub fn env_vars(file: &PythonFile, constants: &Constants) -> Vec<(String, TextSize)> {
     use ruff_python_ast::visitor::{self, Visitor};
-    struct Reads(Vec<(String, TextSize)>);
+    struct Reads<'c> {
+        found: Vec<(String, TextSize)>,
+        constants: &'c Constants,
+    }
     fn is_environ(expr: &Expr) -> bool {
         name_of(expr) == Some("environ")
     }
-    impl<'a> Visitor<'a> for Reads {
+    impl Reads<'_> {
+        /// A literal, or a string constant it names (`ENV_KEY`,
+        /// `ConfigKey.DB_USER`).
+        fn name(&self, expr: &Expr) -> Option<String> {
+            string(expr).or_else(|| self.constants.resolve(expr))
+        }
+    }
+    impl<'a> Visitor<'a> for Reads<'_> {
         fn visit_expr(&mut self, expr: &'a Expr) {
             match expr {
                 Expr::Subscript(subscript) if is_environ(&subscript.value) => {
-                    if let Some(name) = string(&subscript.slice) {
-                        self.0.push((name, subscript.start()));
+                    if let Some(name) = self.name(&subscript.slice) {
+                        self.found.push((name, subscript.start()));
+                    }
+                }
+                // `"X" in os.environ`
+                Expr::Compare(compare)
+                    if compare.ops.len() == 1
+                        && matches!(
+                            compare.ops[0],
+                            ruff_python_ast::CmpOp::In | ruff_python_ast::CmpOp::NotIn
+                        )
+                        && is_environ(&compare.comparators[0]) =>
+                {
+                    if let Some(name) = self.name(&compare.left) {
+                        self.found.push((name, compare.start()));
                     }
                 }
                 Expr::Call(call) => {
@@ -278,8 +301,11 @@ pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
                         Expr::Name(name) => name.id.as_str() == "getenv",
                         _ => false,
                     };
-                    if reads && let Some(name) = call.arguments.args.first().and_then(string) {
-                        self.0.push((name, call.start()));
+                    if reads
+                        && let Some(name) =
+                            call.arguments.args.first().and_then(|arg| self.name(arg))
+                    {
+                        self.found.push((name, call.start()));
                     }
                     if let Expr::Attribute(attribute) = call.func.as_ref()
                         && attribute.attr.as_str() == "from_prefixed_env"
@@ -290,7 +316,7 @@ pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
                             .first()
                             .and_then(string)
                             .unwrap_or_else(|| "FLASK".to_owned());
-                        self.0.push((format!("{prefix}_*"), call.start()));
+                        self.found.push((format!("{prefix}_*"), call.start()));
                     }
                 }
                 _ => {}
@@ -311,7 +337,7 @@ pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
                         && let Expr::Name(name) = assign.target.as_ref()
                         && name.id.as_str() != "model_config"
                     {
-                        self.0.push((
+                        self.found.push((
                             format!("{prefix}{}", name.id).to_uppercase(),
                             assign.start(),
                         ));
@@ -321,9 +347,74 @@ pub fn env_vars(file: &PythonFile) -> Vec<(String, TextSize)> {
             visitor::walk_stmt(self, stmt);
         }
     }
-    let mut reads = Reads(Vec::new());
+    let mut reads = Reads {
+        found: Vec::new(),
+        constants,
+    };
     reads.visit_body(file.suite());
-    reads.0
+    reads.found
+}
+
+/// The string constants of a set of modules, by the name code uses for
+/// them: `ENV_KEY = "PRIVACYIDEA_CONFIGFILE"` at module level, and
+/// `ConfigKey.DB_USER` for `DB_USER = "PI_DB_USER"` in `class ConfigKey`.
+/// A name bound to two different strings is left out.
+#[derive(Debug, Default)]
+pub struct Constants(BTreeMap<String, Option<String>>);
+
+impl Constants {
+    pub fn of(files: &[&PythonFile]) -> Constants {
+        let mut constants = Constants::default();
+        for file in files {
+            for stmt in file.suite() {
+                match stmt {
+                    Stmt::Assign(_) | Stmt::AnnAssign(_) => constants.add("", stmt),
+                    Stmt::ClassDef(class) => {
+                        let prefix = format!("{}.", class.name);
+                        for stmt in &class.body {
+                            constants.add(&prefix, stmt);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        constants
+    }
+
+    fn add(&mut self, prefix: &str, stmt: &Stmt) {
+        let (target, value) = match stmt {
+            Stmt::Assign(assign) if assign.targets.len() == 1 => {
+                (&assign.targets[0], Some(assign.value.as_ref()))
+            }
+            Stmt::AnnAssign(assign) => (assign.target.as_ref(), assign.value.as_deref()),
+            _ => return,
+        };
+        let (Expr::Name(name), Some(text)) = (target, value.and_then(string)) else {
+            return;
+        };
+        self.0
+            .entry(format!("{prefix}{}", name.id))
+            .and_modify(|known| {
+                if known.as_deref() != Some(text.as_str()) {
+                    *known = None;
+                }
+            })
+            .or_insert(Some(text));
+    }
+
+    /// The string a name or `Class.NAME` stands for.
+    pub fn resolve(&self, expr: &Expr) -> Option<String> {
+        let key = match expr {
+            Expr::Name(name) => name.id.to_string(),
+            Expr::Attribute(attribute) => match attribute.value.as_ref() {
+                Expr::Name(owner) => format!("{}.{}", owner.id, attribute.attr),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.0.get(&key).cloned().flatten()
+    }
 }
 
 /// `model_config = SettingsConfigDict(env_prefix="APP_")` or an inner

@@ -2,7 +2,8 @@
 //! dependencies, found once: the test files and test functions added or
 //! changed (by the project's pytest rules, plus any `unittest.TestCase`
 //! subclass and Django's `tests.py`), the Alembic revisions added, and the
-//! user-facing dependencies added or removed. `tests-added`,
+//! user-facing dependencies added or removed, and the environment variables
+//! it starts reading. `tests-added`,
 //! `migration-docs`, `readme` and the Output Report all read this one
 //! inventory, so they cannot disagree.
 
@@ -16,6 +17,7 @@ use crate::git::{Change, FileStatus};
 use crate::model::Versions;
 use crate::model::analysis::{self, Function};
 use crate::model::dependencies::{self, Declaration, DependencyChange};
+use crate::model::settings::EnvVar;
 use crate::model::test_rules::TestRules;
 use crate::python::{self, PythonFile};
 
@@ -41,6 +43,9 @@ pub struct Inventory {
     /// Dependencies a user installs that the change added or removed.
     #[serde(skip)]
     pub dependencies: Vec<DependencyChange>,
+    /// Environment variables the change starts reading.
+    #[serde(skip)]
+    pub env_vars: Vec<EnvVar>,
 }
 
 /// The functions of a file by qualified name.

@@ -9,6 +9,7 @@ pub mod dependencies;
 pub mod imports;
 pub mod inventory;
 pub mod routes;
+pub mod settings;
 pub mod test_rules;
 
 use crate::git::ChangedFile;

@@ -268,6 +268,7 @@ pub mod sample {
                 tests: Vec::new(),
                 migrations: vec!["migrations/versions/0002_add_key.py".to_owned()],
                 dependencies: Vec::new(),
+                env_vars: Vec::new(),
             }),
             scope: ScopeSummary::Change {
                 base: Base {

@@ -289,7 +289,7 @@ fn run_case(dir: &Path) -> Case {
         .map(|(path, text)| (path.clone(), text.clone()))
         .collect();
     let declarations = change::declarations(&change, &contents, &unchanged);
-    let inventory = crate::model::inventory::inventory(&change, &python, &rules, &declarations);
+    let mut inventory = crate::model::inventory::inventory(&change, &python, &rules, &declarations);
     // The model's context: every unchanged Python file of the case.
     let context: Vec<crate::python::PythonFile> = head
         .iter()
@@ -301,6 +301,18 @@ fn run_case(dir: &Path) -> Case {
             },
         )
         .collect();
+    inventory.env_vars = crate::model::settings::new_env_vars(&python, &context, |names| {
+        context
+            .iter()
+            .filter(|file| names.iter().any(|name| file.source.contains(name)))
+            .filter_map(
+                |file| match crate::python::parse_text(&file.path, file.source.clone()) {
+                    crate::python::Source::Parsed(file) => Some(*file),
+                    crate::python::Source::Invalid { .. } => None,
+                },
+            )
+            .collect()
+    });
     let tests = std::fs::read_to_string(dir.join("TESTS"))
         .ok()
         .map(|text| tests_of(&text));

@@ -272,7 +272,7 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
         }
     }
     let python = parse_versions(change, &contents);
-    let context = context_paths(root, change, &contents)?
+    let context: Vec<PythonFile> = context_paths(root, change, &contents)?
         .into_iter()
         .filter_map(|path| {
             let text = python::read_text(root, &path)?;
@@ -285,7 +285,22 @@ pub fn prepare(settings: &Settings, change: Option<&Change>) -> Result<Prepared,
     let rules = crate::model::test_rules::TestRules::read(|path| python::read_text(root, path));
     let unchanged = unchanged_declarations(root, change);
     let declarations = declarations(change, &contents, &unchanged);
-    let inventory = crate::model::inventory::inventory(change, &python, &rules, &declarations);
+    let mut inventory = crate::model::inventory::inventory(change, &python, &rules, &declarations);
+    inventory.env_vars = crate::model::settings::new_env_vars(&python, &context, |names| {
+        // A failed search finds nothing: every candidate stays reported.
+        let found = crate::git::python_files_mentioning(root, names).unwrap_or_default();
+        found
+            .into_iter()
+            .filter(|path| !change.files.iter().any(|file| &file.path == path))
+            .filter_map(|path| {
+                let text = python::read_text(root, &path)?;
+                match python::parse_text(&path, text) {
+                    Source::Parsed(file) => Some(*file),
+                    Source::Invalid { .. } => None,
+                }
+            })
+            .collect()
+    });
     Ok(Prepared {
         task,
         contents,

@@ -10,8 +10,6 @@ use crate::checks::options::{DocsSettings, Value};
 use crate::config::FilterMode;
 use crate::diagnostic::{Finding, Item, Location, Outcome, Ran};
 use crate::git::{ChangedFile, ChangedLines};
-use crate::model::analysis;
-use crate::python;
 use serde::Deserialize;
 
 declare_check! {
@@ -145,29 +143,20 @@ impl ChangeCheck for Readme {
                 );
             }
         }
-        // Environment variables read after the change and not before.
-        let before: BTreeSet<String> = input
-            .python
+        // Environment variables the change starts reading (the model
+        // resolves names given through string constants, and leaves out
+        // what other code of the project already read).
+        let new_vars: Vec<(&str, Location)> = input
+            .inventory
+            .env_vars
             .iter()
-            .filter_map(|versions| versions.base.as_ref())
-            .flat_map(|file| analysis::env_vars(file).into_iter().map(|(name, _)| name))
+            .map(|var| {
+                (
+                    var.name.as_str(),
+                    Location::at(var.path.clone(), var.line, Some(var.column)),
+                )
+            })
             .collect();
-        let mut new_vars: Vec<(String, Location)> = Vec::new();
-        for versions in input.python {
-            let Some(head) = &versions.head else { continue };
-            if python::is_test_file(&versions.file.path) {
-                continue;
-            }
-            for (name, offset) in analysis::env_vars(head) {
-                if !before.contains(&name) && !new_vars.iter().any(|(known, _)| known == &name) {
-                    let (line, column) = head.line_column(offset);
-                    new_vars.push((
-                        name,
-                        Location::at(versions.file.path.clone(), line, Some(column)),
-                    ));
-                }
-            }
-        }
         for (name, location) in &new_vars {
             let mention = name.trim_end_matches('*');
             if !documentation.contains(mention) {
