@@ -31,7 +31,11 @@ flask-appbuilder 4.6.3 4.6.4
 ihatemoney 6.1.5 7.0.0
 fastapi-users-db-sqlalchemy 5.0.0 6.0.0
 privacyidea 3.12.2 3.12.3
-privacyidea 3.11.4 3.12"
+privacyidea 3.11.4 3.12
+flask-appbuilder 4.4.1 4.5.0
+fastapi-users-db-sqlalchemy 6.0.1 7.0.0
+ihatemoney 5.2.0 6.0.0
+flask-admin 1.6.0 1.6.1"
 pairs="${PAIRS:-$default_pairs}"
 checks="readme,api-docs,migration-docs,tests-added,handoff-breaking,comments"
 
