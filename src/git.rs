@@ -241,8 +241,12 @@ pub fn staged(root: &Path) -> Result<Change, ChangeError> {
     Ok(Change { base, files })
 }
 
+/// Up to this many paths, `contents_at` lists them by name.
+const FEW_PATHS: usize = 256;
+
 /// The contents of files at a commit, by project-relative path: the blob
-/// of each path from one `git ls-tree -r` of the commit, then every blob
+/// of each path from one `git ls-tree -r` of the commit (given the paths
+/// when there are few of them), then every blob
 /// from one `git cat-file --batch` process. A path missing at the commit is
 /// absent from the map. `repo_prefix` is the project root relative to the
 /// repository root (`services/api/`, or empty).
@@ -263,8 +267,31 @@ pub fn contents_at(
         command: command.to_owned(),
         stderr,
     };
+    // A few paths are listed by name, so `ls-tree` reads only the trees on
+    // their way; many paths, by one listing of the whole tree (matching
+    // thousands of pathspecs costs more than reading every tree once).
+    let named: Vec<String> = if paths.len() <= FEW_PATHS {
+        paths
+            .iter()
+            .map(|path| format!("{repo_prefix}{path}"))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut args = vec![
+        "--literal-pathspecs",
+        "ls-tree",
+        "-r",
+        "-z",
+        "--full-tree",
+        commit,
+    ];
+    if !named.is_empty() {
+        args.push("--");
+        args.extend(named.iter().map(String::as_str));
+    }
     let listing = ProcessSpec::new("git", root)
-        .args(["ls-tree", "-r", "-z", "--full-tree", commit])
+        .args(args)
         .output_cap(usize::MAX)
         .timeout(Duration::from_secs(300));
     let output = process::run_blocking(&listing)
