@@ -95,8 +95,13 @@ declare_check! {
     /// parameters changed incompatibly (a parameter removed or renamed, a
     /// new required one, a default removed, a positional parameter moved,
     /// a parameter that can no longer be passed as before, a static method
-    /// made an instance method); a property that lost its setter; a name
-    /// moved to another module without a re-export. Also an HTTP endpoint
+    /// made an instance method); a property that lost its setter; a class
+    /// that lost a base class (`isinstance` checks and inherited members
+    /// break) or became a function or a value; a name moved to another
+    /// module without a re-export. A private module's names that a public
+    /// package re-exports (`from ._client import Client`, or
+    /// `from ._api import *` with `__all__`, through private packages too)
+    /// are public, reported under the public name. Also an HTTP endpoint
     /// removed or its path or methods changed, and a model column removed
     /// or renamed.
     ///
@@ -106,7 +111,10 @@ declare_check! {
     /// docs, examples and scripts; a name still importable from its old
     /// place (re-exported by an import, listed in `__all__`, assigned as an
     /// alias, or answered by a module `__getattr__`); a member the class now
-    /// inherits from a base class; renamed parameters of operator methods
+    /// inherits from a base class; a base class replaced by one that
+    /// derives from it, or an outside base replaced by another outside
+    /// one (a library's rename, which the model cannot see through); the
+    /// Python signature of a click or typer command; renamed parameters of operator methods
     /// (`__getitem__`, ...) and of positional-only parameters. A `.pyi`
     /// stub and its `.py` are one module, the source's definitions winning.
     ///
