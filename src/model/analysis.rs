@@ -124,7 +124,68 @@ pub struct Model<'a> {
     pub name: String,
     pub at: TextSize,
     pub columns: BTreeMap<String, String>,
+    /// Each column's type, as far as the code says it.
+    pub types: BTreeMap<String, ColumnType>,
     pub key: Vec<ComparableStmt<'a>>,
+}
+
+/// A column's type: the Python type of `Mapped[...]` (or a SQLModel
+/// field's annotation) and the SQL type given to `Column(...)` /
+/// `mapped_column(...)`, by name (`String(255)` and `String(512)` are both
+/// `String`: a wider column is not a different type).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnType {
+    pub python: Option<String>,
+    pub sql: Option<String>,
+}
+
+impl ColumnType {
+    /// Whether the two say different types where both say one.
+    pub fn differs(&self, other: &ColumnType) -> bool {
+        let differ =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        differ(&self.python, &other.python) || differ(&self.sql, &other.sql)
+    }
+
+    fn of(stmt: &Stmt, file: &PythonFile, sqlmodel: bool) -> ColumnType {
+        let (annotation, value) = match stmt {
+            Stmt::AnnAssign(assign) => (Some(assign.annotation.as_ref()), assign.value.as_deref()),
+            Stmt::Assign(assign) => (None, Some(assign.value.as_ref())),
+            _ => (None, None),
+        };
+        let compact = |expr: &Expr| -> String {
+            file.text(expr.range())
+                .split_whitespace()
+                .collect::<String>()
+        };
+        let python = annotation.and_then(|annotation| match annotation {
+            Expr::Subscript(subscript) if name_of(&subscript.value) == Some("Mapped") => {
+                Some(compact(&subscript.slice))
+            }
+            _ if sqlmodel => Some(compact(annotation)),
+            _ => None,
+        });
+        let sql = value.and_then(|value| match value {
+            Expr::Call(call) if matches!(name_of(&call.func), Some("Column" | "mapped_column")) => {
+                call.arguments
+                    .args
+                    .iter()
+                    .filter(|arg| !matches!(arg, Expr::StringLiteral(_)))
+                    .find_map(|arg| {
+                        name_of(arg)
+                            .filter(|name| {
+                                !matches!(
+                                    *name,
+                                    "ForeignKey" | "Sequence" | "Identity" | "Computed"
+                                )
+                            })
+                            .map(str::to_owned)
+                    })
+            }
+            _ => None,
+        });
+        ColumnType { python, sql }
+    }
 }
 
 /// Whether a module defines Django models (`models.Model` subclasses),
@@ -159,6 +220,7 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                     })
                 });
                 let mut columns = BTreeMap::new();
+                let mut types = BTreeMap::new();
                 let mut key = Vec::new();
                 for stmt in &class.body {
                     let is_column = match stmt {
@@ -183,6 +245,7 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                     });
                     if let (true, Some(name)) = (is_column, assigned_name(stmt)) {
                         columns.insert(name.to_owned(), file.text(stmt.range()).to_owned());
+                        types.insert(name.to_owned(), ColumnType::of(stmt, file, sqlmodel_table));
                         key.push(ComparableStmt::from(stmt));
                     } else if table_setting {
                         key.push(ComparableStmt::from(stmt));
@@ -198,6 +261,7 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                     name: class.name.to_string(),
                     at: class.start(),
                     columns,
+                    types,
                     key,
                 });
             }
@@ -229,6 +293,7 @@ pub fn models(file: &PythonFile) -> Vec<Model<'_>> {
                     name,
                     at: assign.start(),
                     columns,
+                    types: BTreeMap::new(),
                     key: vec![ComparableStmt::from(stmt)],
                 });
             }

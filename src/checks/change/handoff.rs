@@ -102,8 +102,9 @@ declare_check! {
     /// package re-exports (`from ._client import Client`, or
     /// `from ._api import *` with `__all__`, through private packages too)
     /// are public, reported under the public name. Also an HTTP endpoint
-    /// removed or its path or methods changed, and a model column removed
-    /// or renamed.
+    /// removed or its path or methods changed, and a model column removed,
+    /// renamed or given another type (`Mapped[int]` → `Mapped[uuid.UUID]`,
+    /// `Integer` → `Uuid`; a longer `String(...)` is the same type).
     ///
     /// Not breaking: a property with its setter, or an `@overload` set
     /// with its implementation, that did not change; private names and
@@ -463,6 +464,30 @@ fn columns(base: &PythonFile, head: Option<&PythonFile>, path: &str) -> Vec<Brea
                 location: at(head, path, new.at),
                 message: format!("column `{}.{column}` was removed or renamed", model.name),
             });
+        }
+        // A column whose type changed (`int` → `UUID`): stored data and
+        // every client of the value break.
+        for (column, before) in &model.types {
+            if let Some(after) = new.types.get(column)
+                && before.differs(after)
+            {
+                // Name the side that says different types.
+                let (from, to) = match (&before.python, &after.python) {
+                    (Some(from), Some(to)) if from != to => (from, to),
+                    _ => match (&before.sql, &after.sql) {
+                        (Some(from), Some(to)) => (from, to),
+                        _ => continue,
+                    },
+                };
+                found.push(Breaking {
+                    name: column.clone(),
+                    location: at(head, path, new.at),
+                    message: format!(
+                        "column `{}.{column}` changed its type: `{from}` → `{to}`",
+                        model.name
+                    ),
+                });
+            }
         }
     }
     found
