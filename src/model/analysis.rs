@@ -153,10 +153,28 @@ impl ColumnType {
             Stmt::Assign(assign) => (None, Some(assign.value.as_ref())),
             _ => (None, None),
         };
+        // A relationship is not a column: its type is the related class.
+        if value
+            .is_some_and(|value| matches!(name_of(value), Some("relationship" | "column_property")))
+        {
+            return ColumnType::default();
+        }
+        // `List[X]` and `list[X]`, `Optional[X]` and `X | None` are one type.
         let compact = |expr: &Expr| -> String {
-            file.text(expr.range())
-                .split_whitespace()
-                .collect::<String>()
+            let text: String = file.text(expr.range()).split_whitespace().collect();
+            let text = text.replace("typing.", "");
+            let text = match text
+                .strip_prefix("Optional[")
+                .and_then(|rest| rest.strip_suffix(']'))
+            {
+                Some(inner) => format!("{inner}|None"),
+                None => text,
+            };
+            ["List", "Dict", "Set", "FrozenSet", "Tuple", "Type"]
+                .iter()
+                .fold(text, |text, alias| {
+                    text.replace(&format!("{alias}["), &format!("{}[", alias.to_lowercase()))
+                })
         };
         let python = annotation.and_then(|annotation| match annotation {
             Expr::Subscript(subscript) if name_of(&subscript.value) == Some("Mapped") => {

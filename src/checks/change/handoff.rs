@@ -270,7 +270,8 @@ impl ChangeCheck for BreakingChanges {
         let mut breaking = api_breaks(input);
         breaking.extend(endpoints(input));
         for versions in input.python {
-            if python::is_test_file(&versions.file.path) {
+            // Models in tests, docs and examples are not the schema.
+            if !crate::model::api::is_library_module(&versions.file.path) {
                 continue;
             }
             let Some(base) = &versions.base else { continue };
