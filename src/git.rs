@@ -340,10 +340,22 @@ pub fn contents_at(
 /// text contains any of `needles`, project-relative: one `git grep`.
 /// Exit 1 (no match) is an empty list.
 pub fn python_files_mentioning(root: &Path, needles: &[&str]) -> Result<Vec<String>, ChangeError> {
-    let mut args = vec!["grep", "-l", "-z", "-F", "--untracked"];
+    let mut args = vec!["-F"];
     for needle in needles {
         args.extend(["-e", needle]);
     }
+    python_files_grep(root, &args)
+}
+
+/// The Python files whose text matches an extended regular expression
+/// (`git grep -E`), as `python_files_mentioning`.
+pub fn python_files_matching(root: &Path, pattern: &str) -> Result<Vec<String>, ChangeError> {
+    python_files_grep(root, &["-E", "-e", pattern])
+}
+
+fn python_files_grep(root: &Path, patterns: &[&str]) -> Result<Vec<String>, ChangeError> {
+    let mut args = vec!["grep", "-l", "-z", "--untracked"];
+    args.extend_from_slice(patterns);
     args.extend(["--", "*.py"]);
     match git(root, &args) {
         Ok(output) => Ok(output

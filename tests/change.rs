@@ -251,6 +251,50 @@ fn endpoints_have_the_prefix_given_in_an_unchanged_module() {
     );
 }
 
+/// A mount whose prefix changes moves every endpoint of the blueprint,
+/// including those declared in an unchanged module that only imports the
+/// blueprint (`@uploads.get(...)`): the model reads that module too.
+#[test]
+fn a_changed_mount_moves_the_views_of_an_unchanged_module() {
+    let project = Project::empty();
+    let app = |prefix: &str| {
+        format!(
+            "from flask import Flask\n\nfrom .blueprint import uploads\nfrom . import views\n\n\ndef create_app() -> Flask:\n    app = Flask(__name__)\n    app.register_blueprint(uploads, url_prefix=\"{prefix}\")\n    return app\n"
+        )
+    };
+    project.write("app/__init__.py", &app("/v1"));
+    project.write(
+        "app/blueprint.py",
+        "from flask import Blueprint\n\nuploads = Blueprint(\"uploads\", __name__)\n",
+    );
+    project.write(
+        "app/views.py",
+        "from .blueprint import uploads\n\n\n@uploads.get(\"/items\")\ndef items() -> list:\n    return []\n",
+    );
+    project.write("docs/api/items.md", "# Items\n\n- `GET /v1/items`\n");
+    project.commit("base");
+    project.write("app/__init__.py", &app("/v2"));
+    let run = project.check(&["--only", "api-docs", "--no-provision"]);
+    let messages: Vec<String> = run.check("api-docs")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.contains("`GET /v2/items` was added")),
+        "{run}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.contains("`GET /v1/items` was removed")),
+        "{run}"
+    );
+}
+
 /// The Output Report, the JSON report and the checks read one inventory:
 /// a change with Django-style `tests.py` (a `TestCase` not named `Test*`)
 /// and two new Alembic revisions is listed the same way by all of them.

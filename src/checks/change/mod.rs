@@ -410,20 +410,18 @@ pub fn is_changelog(path: &str) -> bool {
         .any(|stem| name.starts_with(stem))
 }
 
-/// What a module mentions when it creates or mounts routing objects.
-pub const ROUTING: [&str; 4] = [
-    "register_blueprint",
-    "include_router",
-    "Blueprint(",
-    "APIRouter(",
-];
+/// What a module says when it creates, mounts or fills routing objects
+/// (a `git grep -E` pattern): a blueprint's views may live in a module
+/// that only imports it (`@bp.get(...)`), and their full paths change when
+/// the mount does.
+pub const ROUTING: &str = r"register_blueprint|include_router|Blueprint\(|APIRouter\(|add_url_rule|\.route\(|@[A-Za-z_][A-Za-z0-9_.]*\.(get|post|put|patch|delete|head|options|api_route|websocket)\(";
 
 /// Whether a changed file's text may declare routes or mount them.
 fn touches_routing(text: &str) -> bool {
-    ROUTING.iter().any(|needle| text.contains(needle))
-        || text.contains(".route(")
-        || text.contains("add_url_rule")
-        || text.contains("fastapi")
+    static ROUTING_RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(ROUTING).expect("ROUTING is a valid pattern")
+    });
+    text.contains("fastapi") || ROUTING_RE.is_match(text)
 }
 
 /// The unchanged Python files the model reads beside the changed ones:
@@ -472,7 +470,7 @@ fn context_paths(
         .flatten()
         .any(|text| touches_routing(text));
     if routing {
-        for path in crate::git::python_files_mentioning(root, &ROUTING)? {
+        for path in crate::git::python_files_matching(root, ROUTING)? {
             if !changed.contains(path.as_str()) {
                 wanted.insert(path);
             }
