@@ -464,9 +464,7 @@ fn resolve_base(
             (reference, source)
         }
         None => {
-            let found = ["origin/HEAD", "origin/main", "main", "master"]
-                .into_iter()
-                .find(|candidate| ref_exists(root, candidate));
+            let found = first_existing(root, &["origin/HEAD", "origin/main", "main", "master"]);
             match found {
                 Some(reference) => (reference.to_owned(), BaseSource::DefaultBranch),
                 None if is_shallow(root) => {
@@ -500,6 +498,27 @@ fn ref_exists(root: &Path, reference: &str) -> bool {
         ],
     )
     .is_ok()
+}
+
+/// The first of `candidates` (a remote-tracking or local branch, by short
+/// name) that exists: one `git for-each-ref` for all of them.
+fn first_existing<'a>(root: &Path, candidates: &[&'a str]) -> Option<&'a str> {
+    let full: Vec<String> = candidates
+        .iter()
+        .map(|candidate| match candidate.strip_prefix("origin/") {
+            Some(branch) => format!("refs/remotes/origin/{branch}"),
+            None => format!("refs/heads/{candidate}"),
+        })
+        .collect();
+    let mut args = vec!["for-each-ref", "--format=%(refname)"];
+    args.extend(full.iter().map(String::as_str));
+    let listed = git(root, &args).ok()?;
+    let existing: Vec<&str> = listed.lines().collect();
+    candidates
+        .iter()
+        .zip(&full)
+        .find(|(_, name)| existing.contains(&name.as_str()))
+        .map(|(candidate, _)| *candidate)
 }
 
 fn is_shallow(root: &Path) -> bool {
@@ -703,6 +722,37 @@ fn run_git(dir: &Path, args: &[&str]) -> Result<String, ChangeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_base_is_the_first_branch_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .output()
+                .unwrap();
+            assert!(status.status.success(), "git {args:?}: {status:?}");
+        };
+        run(&["init", "-q", "-b", "master"]);
+        run(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "a",
+        ]);
+        let candidates = ["origin/HEAD", "origin/main", "main", "master"];
+        assert_eq!(first_existing(dir.path(), &candidates), Some("master"));
+        run(&["update-ref", "refs/remotes/origin/main", "HEAD"]);
+        assert_eq!(first_existing(dir.path(), &candidates), Some("origin/main"));
+        assert_eq!(first_existing(dir.path(), &["main"]), None);
+    }
 
     #[test]
     fn hunks_give_new_side_ranges() {
