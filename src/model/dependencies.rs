@@ -190,8 +190,17 @@ fn requirements_file(path: &str, text: &str) -> Vec<Requirement> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let stem = stem.strip_prefix("requirements").unwrap_or(stem);
-    let group = if is_development_name(stem.trim_matches(['-', '_', '.'])) {
-        Group::Development(stem.trim_matches(['-', '_', '.']).to_owned())
+    let stem = stem.trim_matches(['-', '_', '.']);
+    // `requirements-dev.txt`, `requirements/ci-tests.txt`, and any
+    // requirements file under `docs/`, `tests/`, `.github/`, ...
+    let development_dir = path
+        .rsplit('/')
+        .skip(1)
+        .find(|dir| is_development_name(dir.trim_start_matches('.')) || *dir == ".github");
+    let group = if is_development_name(stem) {
+        Group::Development(stem.to_owned())
+    } else if let Some(dir) = development_dir {
+        Group::Development(dir.to_owned())
     } else {
         Group::Runtime
     };
@@ -595,6 +604,10 @@ mod tests {
             Group::Runtime
         );
         assert!(names("docs/requirements.pip", "x\n").is_empty());
+        assert_eq!(
+            names("docs/requirements.txt", "sphinx\n")[0].1,
+            Group::Development("docs".into())
+        );
     }
 
     #[test]
