@@ -14,22 +14,30 @@ use serde::Deserialize;
 
 declare_check! {
     /// ## What it does
-    /// When the change (a) adds or removes a dependency that a user of the
-    /// project installs (`requirements*.txt`, `requirements/*.txt`,
-    /// pyproject's `[project] dependencies` and extras, Poetry's main group,
-    /// setup.cfg and setup.py `install_requires` / `extras_require`,
-    /// Pipfile `[packages]`; compared project-wide, so a version bump or a
-    /// move from `setup.py` to `pyproject.toml` is neither; development
-    /// groups such as `tests`, `docs`, `lint`, `requirements-dev.txt`,
-    /// `[dependency-groups]` and the transitive pins of a pip-compile
-    /// output do not count), (b) reads a new environment variable
-    /// (`os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`,
-    /// `environ.get("X")`, the fields of a pydantic `BaseSettings`, Flask's
-    /// `app.config.from_prefixed_env()`), or (c) changes a setup file
-    /// (`.env.example`, `Dockerfile`, `docker-compose*.yml`, `Makefile`,
-    /// `alembic.ini`), then README must be updated too; and for (b) every
-    /// new variable's name must appear in README (or in a doc listed in
-    /// `setup_docs`) after the change.
+    /// Asks README (or a doc listed in `setup_docs`, or any README or
+    /// Markdown/RST doc the change touched) to follow three kinds of setup
+    /// change:
+    ///
+    /// - a dependency a user of the project installs, added or removed
+    ///   (`requirements*.txt`, `requirements/*.txt`, pyproject's
+    ///   `[project] dependencies` and extras, Poetry's main group,
+    ///   setup.cfg and setup.py `install_requires` / `extras_require`,
+    ///   Pipfile `[packages]`). Compared project-wide, so a version bump
+    ///   or a move from `setup.py` to `pyproject.toml` is neither;
+    ///   development groups (`tests`, `docs`, `lint`, `ci-*`,
+    ///   `requirements-dev.txt`, `[dependency-groups]`, files under
+    ///   `docs/` or `tests/`) and the transitive pins of a pip-compile
+    ///   output do not count. An added one must be named in the docs; a
+    ///   removed one only matters while README still names it.
+    /// - an environment variable the change starts reading
+    ///   (`os.environ["X"]`, `.get`, `os.getenv`, `"X" in os.environ`,
+    ///   the name given directly or through a string constant such as
+    ///   `ConfigKey.DB_USER`; the fields of a pydantic `BaseSettings`;
+    ///   Flask's `app.config.from_prefixed_env()`) that no code of the
+    ///   project read before: its name must appear in the docs.
+    /// - a setup file changed (`.env.example`, `Dockerfile`,
+    ///   `docker-compose*.yml`, `Makefile`, `alembic.ini`): some doc must
+    ///   change with it.
     ///
     /// ## Why it matters
     /// The next person to set the service up reads README, not the diff: a
