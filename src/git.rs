@@ -544,24 +544,34 @@ fn changed_files(
         "--no-ext-diff",
         "--no-textconv",
     ]);
-    let name_status = run_git(
-        root,
-        &[&common[..], &["--name-status", "-z", base]].concat(),
-    )?;
-    let patch = run_git(
-        root,
-        &[
-            &common[..],
-            &["-U0", "--src-prefix=a/", "--dst-prefix=b/", base],
-        ]
-        .concat(),
-    )?;
-    let untracked = match against {
-        Against::WorkingTree => {
-            run_git(root, &["ls-files", "--others", "--exclude-standard", "-z"])?
-        }
-        Against::Index => String::new(),
-    };
+    // The three reads are independent: run at once, they cost the slowest
+    // of them rather than their sum (none takes a lock: see `git`).
+    let name_status_args = [&common[..], &["--name-status", "-z", base]].concat();
+    let patch_args = [
+        &common[..],
+        &["-U0", "--src-prefix=a/", "--dst-prefix=b/", base],
+    ]
+    .concat();
+    let (name_status, patch, untracked) = std::thread::scope(|scope| {
+        let name_status = scope.spawn(|| run_git(root, &name_status_args));
+        let patch = scope.spawn(|| run_git(root, &patch_args));
+        let untracked = match against {
+            Against::WorkingTree => {
+                run_git(root, &["ls-files", "--others", "--exclude-standard", "-z"])
+            }
+            Against::Index => Ok(String::new()),
+        };
+        let joined = |handle: std::thread::ScopedJoinHandle<'_, Result<String, ChangeError>>| {
+            handle.join().unwrap_or_else(|_| {
+                Err(ChangeError::Git {
+                    command: "git diff".to_owned(),
+                    stderr: "the thread reading git's output panicked".to_owned(),
+                })
+            })
+        };
+        (joined(name_status), joined(patch), untracked)
+    });
+    let (name_status, patch, untracked) = (name_status?, patch?, untracked?);
 
     let mut lines = parse_patch(&patch);
     let mut files: BTreeMap<String, ChangedFile> = BTreeMap::new();
@@ -698,9 +708,13 @@ enum GitFailure {
     Failed(String),
 }
 
+/// Runs git, read-only: `GIT_OPTIONAL_LOCKS=0` keeps `git diff` from
+/// refreshing the index (and taking `index.lock`) behind the user's back,
+/// which also lets dod run several reads at once.
 fn git(dir: &Path, args: &[&str]) -> Result<String, GitFailure> {
     let spec = ProcessSpec::new("git", dir)
         .args(args)
+        .env("GIT_OPTIONAL_LOCKS", "0")
         .timeout(Duration::from_secs(120));
     let output = process::run_blocking(&spec).map_err(|_| GitFailure::Spawn)?;
     match output.exit {
