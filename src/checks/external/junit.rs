@@ -1,7 +1,10 @@
 //! Reads a JUnit XML report (pytest `--junitxml`, `junit_family=xunit1`)
 //! with quick-junit's deserializer into the tests that ran. xunit1 gives each
 //! testcase a `file` and a **0-based** `line`; the pytest node id is rebuilt
-//! from `file`, `classname` and `name`.
+//! from `file`, `classname` and `name` (for an xunit2 report, which has no
+//! `file`, the path is rebuilt from the classname). pytest 7 and 8 write
+//! the suite's `timestamp` without a time zone, which the deserializer
+//! rejects; dod needs no timestamp, so one it cannot read is dropped.
 
 use std::time::Duration;
 
@@ -10,7 +13,8 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus};
 use crate::diagnostic::{Finding, Location, TestCaseResult, TestOutcome};
 
 pub fn parse(xml: &str) -> Result<Vec<TestCaseResult>, String> {
-    let report = Report::deserialize_from_str(xml)
+    let xml = without_naive_timestamps(xml);
+    let report = Report::deserialize_from_str(&xml)
         .map_err(|error| format!("the JUnit report is not valid: {error}"))?;
     Ok(report
         .test_suites
@@ -18,6 +22,15 @@ pub fn parse(xml: &str) -> Result<Vec<TestCaseResult>, String> {
         .flat_map(|suite| suite.test_cases.iter())
         .map(test_result)
         .collect())
+}
+
+/// The report without the `timestamp` attributes that carry no time zone
+/// (`2026-12-02T04:59:02.463450`, pytest 7 and 8).
+fn without_naive_timestamps(xml: &str) -> std::borrow::Cow<'_, str> {
+    static TIMESTAMP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#" timestamp="(\d{4}-\d\d-\d\dT[0-9:.]+)""#).expect("a valid pattern")
+    });
+    TIMESTAMP.replace_all(xml, "")
 }
 
 /// A finding per test that failed or errored, at the test's file and line.
@@ -58,7 +71,8 @@ fn test_result(case: &TestCase) -> TestCaseResult {
         .extra
         .iter()
         .find(|(key, _)| key.as_str() == "file")
-        .map(|(_, value)| value.as_str().to_owned());
+        .map(|(_, value)| value.as_str().to_owned())
+        .or_else(|| path_of_classname(&classname));
     // xunit1 lines are 0-based.
     let line = case
         .extra
@@ -98,6 +112,17 @@ fn test_result(case: &TestCase) -> TestCaseResult {
         message,
         details,
     }
+}
+
+/// xunit2 has no `file`: `tests.test_app.TestK` is `tests/test_app.py`
+/// (the capitalised parts at the end are classes; modules are lower case).
+fn path_of_classname(classname: &str) -> Option<String> {
+    let parts: Vec<&str> = classname.split('.').collect();
+    let modules = parts
+        .iter()
+        .take_while(|part| !part.starts_with(|c: char| c.is_ascii_uppercase()))
+        .count();
+    (modules > 0).then(|| format!("{}.py", parts[..modules].join("/")))
 }
 
 fn first_line(text: &str) -> String {
@@ -187,6 +212,42 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].node_id, "tests/test_broken.py");
         assert_eq!(findings(&tests)[0].rule, "test-error");
+    }
+
+    /// pytest 7.4 and 8.2 (with pytest-xdist too) write the timestamp
+    /// without a time zone; xunit2 has no `file` or `line`. Each report was
+    /// written by that pytest on the same test module.
+    #[test]
+    fn reads_pytest_7_and_8_xdist_and_xunit2() {
+        let expected = [
+            "tests/test_app.py::TestK::test_m passed",
+            "tests/test_app.py::test_add passed",
+            "tests/test_app.py::test_bad failed",
+            "tests/test_app.py::test_p[1] passed",
+            "tests/test_app.py::test_p[2] passed",
+        ];
+        for (name, xml) in [
+            (
+                "7.4",
+                include_str!("../../../tests/fixtures/tools/pytest-7.4-xunit1.xml"),
+            ),
+            (
+                "8.2 xdist",
+                include_str!("../../../tests/fixtures/tools/pytest-8.2-xunit1-xdist.xml"),
+            ),
+            (
+                "8.2 xunit2",
+                include_str!("../../../tests/fixtures/tools/pytest-8.2-xunit2.xml"),
+            ),
+        ] {
+            let tests = parse(xml).unwrap_or_else(|error| panic!("pytest {name}: {error}"));
+            let mut shown: Vec<String> = tests
+                .iter()
+                .map(|test| format!("{} {}", test.node_id, test.outcome.as_str()))
+                .collect();
+            shown.sort();
+            assert_eq!(shown, expected, "pytest {name}");
+        }
     }
 
     #[test]
