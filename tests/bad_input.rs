@@ -283,3 +283,26 @@ fn tests_added_without_pytest_does_not_fail_a_change_that_added_tests() {
         "{run}"
     );
 }
+
+/// A changed file named like an option (`--exclude=*.py`, `-rf.py`) is
+/// passed to ruff as a file: it neither turns ruff off for the change nor
+/// makes it exit with a usage error.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn a_file_named_like_an_option_does_not_switch_ruff_off() {
+    let project = Project::new();
+    project.write("--exclude=*.py", "");
+    project.write("-rf.py", "import os\n");
+    project.write("app/calc.py", &format!("import sys\n{}", common::CALC));
+    let run = project.check(&["--only", "ruff"]);
+    let findings = run.findings("ruff");
+    assert!(
+        findings.iter().any(|finding| finding.starts_with("app/calc.py:1 F401")),
+        "ruff still checks the change: {run}"
+    );
+    assert!(
+        findings.iter().any(|finding| finding.starts_with("-rf.py:1 F401")),
+        "and the file named `-rf.py`: {run}"
+    );
+    assert_eq!(run.check("ruff")["status"], "fail", "{run}");
+}

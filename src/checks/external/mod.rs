@@ -128,13 +128,13 @@ pub async fn run(
     outcome
 }
 
-/// What `{files}` expands to, or why the check has nothing to do.
 /// Why a command check does not run.
 enum NothingToRun {
     Skipped(SkipReason),
     Errored(CheckError),
 }
 
+/// What `{files}` expands to, or why the check has nothing to do.
 fn files_argument(
     spec: &ToolSpec,
     check: &CheckSettings,
@@ -176,7 +176,15 @@ fn expand_args(
     let mut args = Vec::new();
     for arg in spec.argv.iter().skip(1) {
         if arg == "{files}" {
-            args.extend(files.iter().cloned());
+            // A file named `--exclude=*.py` or `-rf.py` is a file, not an
+            // option, for any tool: `./` in front says so.
+            args.extend(files.iter().map(|file| {
+                if file.starts_with('-') {
+                    format!("./{file}")
+                } else {
+                    file.clone()
+                }
+            }));
         } else {
             args.push(
                 arg.replace("{tool}", &tool.program.display().to_string())
@@ -406,6 +414,21 @@ mod tests {
                 "--junitxml=/tmp/j.xml"
             ]
         );
+    }
+
+    #[test]
+    fn a_file_named_like_an_option_is_passed_as_a_file() {
+        let args = expand_args(
+            &spec(&["{tool}", "check", "{files}"]),
+            &tool(),
+            &[
+                "--exclude=*.py".to_owned(),
+                "-rf.py".to_owned(),
+                "app/x.py".to_owned(),
+            ],
+            None,
+        );
+        assert_eq!(args, ["check", "./--exclude=*.py", "./-rf.py", "app/x.py"]);
     }
 
     #[test]
