@@ -200,6 +200,41 @@ fn crashing_tool_is_an_error_with_its_output() {
     assert!(summary.contains("INTERNAL ERROR"), "{summary}");
 }
 
+/// A tool that exits with its failure code but prints nothing dod can
+/// read crashed: mypy exiting 1 with a traceback, and a project-declared
+/// `regex` check exiting 1 with nothing its pattern matches, are `error`,
+/// never `pass`.
+#[test]
+fn a_failure_exit_with_nothing_to_read_is_an_error() {
+    let project = Project::new();
+    let fake = |name: &str, script: &str| {
+        let path = project.out(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let mypy = fake(
+        "fake-mypy",
+        "#!/bin/sh\necho 'Traceback (most recent call last): KeyError' >&2\nexit 1\n",
+    );
+    let lint = fake("fake-lint", "#!/bin/sh\necho 'lint: crashed' >&2\nexit 1\n");
+    project.write(
+        "dod.toml",
+        &format!(
+            "[checks.mypy]\ncommand = {mypy:?}\n\n[checks.lint]\ntitle = \"house lint\"\nitem = \"code.lint\"\ncommand = {lint:?}\nargv = [\"lint\", \"{{files}}\"]\nparser = \"regex\"\npattern = '^(?P<path>[^:]+):(?P<line>\\d+):(?P<message>.*)$'\n"
+        ),
+    );
+    project.write("app/calc.py", &format!("{}\nX = 1\n", common::CALC));
+    let run = project.check(&["--only", "mypy,lint"]);
+    assert_eq!(run.code, 2, "{run}");
+    for (id, said) in [("mypy", "KeyError"), ("lint", "lint: crashed")] {
+        assert_eq!(run.check(id)["status"], "error", "{id}: {run}");
+        let summary = run.check(id)["summary"].as_str().unwrap();
+        assert!(summary.contains(said), "{id}: {summary}");
+    }
+}
+
 #[test]
 #[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn no_tests_collected_warns_and_does_not_block() {
@@ -297,11 +332,15 @@ fn a_file_named_like_an_option_does_not_switch_ruff_off() {
     let run = project.check(&["--only", "ruff"]);
     let findings = run.findings("ruff");
     assert!(
-        findings.iter().any(|finding| finding.starts_with("app/calc.py:1 F401")),
+        findings
+            .iter()
+            .any(|finding| finding.starts_with("app/calc.py:1 F401")),
         "ruff still checks the change: {run}"
     );
     assert!(
-        findings.iter().any(|finding| finding.starts_with("-rf.py:1 F401")),
+        findings
+            .iter()
+            .any(|finding| finding.starts_with("-rf.py:1 F401")),
         "and the file named `-rf.py`: {run}"
     );
     assert_eq!(run.check("ruff")["status"], "fail", "{run}");

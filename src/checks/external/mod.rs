@@ -238,6 +238,10 @@ fn interpret(
     match spec.parser {
         ParserKind::RuffJson => match code {
             0 | 1 => match ruff::parse(&stdout, root) {
+                // Exit 1 says ruff found something: nothing read is not a pass.
+                Ok(findings) if code == 1 && findings.is_empty() => {
+                    crashed("reported failure but no finding dod could read")
+                }
                 Ok(findings) => Outcome::Ran(Ran::findings(findings)),
                 Err(message) => Outcome::Errored(CheckError::Tool(message)),
             },
@@ -246,9 +250,11 @@ fn interpret(
         ParserKind::MypyJson => {
             let findings = mypy::parse(&stdout, root);
             match code {
-                0 | 1 => Outcome::Ran(Ran::findings(findings)),
-                // mypy exits 2 for syntax errors it still reports as JSON.
-                2 if !findings.is_empty() => Outcome::Ran(Ran::findings(findings)),
+                0 => Outcome::Ran(Ran::findings(findings)),
+                // mypy exits 1 for errors and 2 for syntax errors, both
+                // reported as JSON; with nothing to read it crashed.
+                1 | 2 if !findings.is_empty() => Outcome::Ran(Ran::findings(findings)),
+                1 => crashed("reported errors but printed none dod could read"),
                 _ => crashed("failed"),
             }
         }
@@ -269,12 +275,13 @@ fn interpret(
                 )));
             };
             let text = format!("{stdout}\n{}", output.stderr_text());
-            Outcome::Ran(Ran::findings(pattern::parse(
-                &text,
-                &regex,
-                spec.id.as_str(),
-                root,
-            )))
+            let findings = pattern::parse(&text, &regex, spec.id.as_str(), root);
+            // A failing exit with nothing the pattern reads is a crash, not
+            // a pass.
+            if code != 0 && findings.is_empty() {
+                return crashed("exited with a failure but printed nothing `pattern` matches");
+            }
+            Outcome::Ran(Ran::findings(findings))
         }
         ParserKind::ExitCode => {
             let ok = spec.ok_codes.clone().unwrap_or_else(|| vec![0]);
