@@ -366,6 +366,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_star_in_a_glob_never_crosses_a_slash() {
+        let globs = glob_set(&["app/*.py".to_owned()]).unwrap();
+        assert!(globs.is_match("app/x.py"));
+        assert!(!globs.is_match("app/sub/x.py"));
+        let deep = glob_set(&["app/**/*.py".to_owned()]).unwrap();
+        assert!(deep.is_match("app/x.py") && deep.is_match("app/sub/x.py"));
+    }
+
+    #[test]
     fn every_default_resolves() {
         OwnSettings::resolve(&std::collections::BTreeMap::new()).unwrap();
     }
