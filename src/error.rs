@@ -58,6 +58,12 @@ pub enum ConfigError {
     },
     #[error("`--jobs` must be at least 1")]
     ZeroJobs,
+    #[error(
+        "the task file `{}` named by {named_by} does not exist; create it, fix the path, \
+         or drop {named_by} to check without one",
+        path.display()
+    )]
+    MissingTask { path: PathBuf, named_by: String },
 }
 
 #[derive(Debug, Error)]

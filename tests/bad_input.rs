@@ -345,3 +345,25 @@ fn a_file_named_like_an_option_does_not_switch_ruff_off() {
     );
     assert_eq!(run.check("ruff")["status"], "fail", "{run}");
 }
+
+/// A task file named on purpose (`--task`, or `task =` in config) that does
+/// not exist is exit 2 with its path, never a run that skips the acceptance
+/// criteria; the default `TASK.md` may be absent.
+#[test]
+fn a_named_task_file_that_does_not_exist_is_exit_2() {
+    let project = Project::new();
+    let run = project.check(&["--task", "tasks/UPLOADS.md", "--only", "print-calls"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("tasks/UPLOADS.md"), "{run}");
+    assert!(run.stderr.contains("`--task`"), "{run}");
+    project.write("dod.toml", "task = \"docs/TASK.md\"\n");
+    let run = project.check(&["--only", "print-calls"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("docs/TASK.md"), "{run}");
+    project.write("dod.toml", "");
+    let run = project.check(&["--only", "print-calls"]);
+    assert_eq!(
+        run.code, 0,
+        "without a task file named, none is needed: {run}"
+    );
+}

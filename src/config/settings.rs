@@ -194,17 +194,29 @@ impl Settings {
         let jobs =
             jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
 
-        let task = match args.and_then(|args| args.task.clone()) {
-            Some(task) => std::env::current_dir()
-                .map(|cwd| cwd.join(task))
-                .unwrap_or_default(),
-            None => root.join(
-                options
-                    .task
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("TASK.md")),
+        // A task file named on purpose (`--task`, config `task =`) must
+        // exist: skipping it would skip its acceptance criteria silently.
+        // The default `TASK.md` may be absent, and listing the checks needs
+        // no task file.
+        let (task, named_by) = match (args.and_then(|args| args.task.clone()), &options.task) {
+            (Some(task), _) => (
+                std::env::current_dir()
+                    .map(|cwd| cwd.join(task))
+                    .unwrap_or_default(),
+                Some("`--task`".to_owned()),
             ),
+            (None, Some(task)) => (root.join(task), Some(format!("`task` in {}", source_name))),
+            (None, None) => (root.join("TASK.md"), None),
         };
+        if let Some(named_by) = named_by
+            && args.is_some()
+            && !task.is_file()
+        {
+            return Err(ConfigError::MissingTask {
+                path: task,
+                named_by,
+            });
+        }
 
         let selection = Selection {
             only: args.map(|args| args.only.clone()).unwrap_or_default(),
