@@ -71,7 +71,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub skip: Vec<String>,
 
-    /// The task file with acceptance criteria and hand-off notes [default: TASK.md].
+    /// The task file with acceptance criteria and hand-off notes [default: TASK.md];
+    /// a file named here must exist.
     #[arg(long, value_name = "FILE")]
     pub task: Option<PathBuf>,
 
