@@ -189,6 +189,15 @@ pub fn toplevel(dir: &Path) -> Result<Option<PathBuf>, GitMissing> {
     }
 }
 
+/// The checkout's git directory (`.git`, or `.git/worktrees/NAME` in a
+/// worktree), absolute.
+pub fn git_dir(dir: &Path) -> Option<PathBuf> {
+    git(dir, &["rev-parse", "--absolute-git-dir"])
+        .ok()
+        .map(|out| PathBuf::from(out.trim_end_matches('\n')))
+        .filter(|path| path.is_dir())
+}
+
 /// Where the base ref comes from when neither `--base` nor config names it.
 #[derive(Debug, Clone, Default)]
 pub struct CiEnv {

@@ -53,10 +53,11 @@ pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<E
             return Ok(ExitStatus::NotDone);
         }
     };
-    let report_path = report_path(settings.repository.as_deref());
-    let shown = write_file(&report_path, |file| render::markdown::render(&report, file))
-        .ok()
-        .map(|()| report_path.display().to_string());
+    let shown = report_path(settings.repository.as_deref()).and_then(|path| {
+        write_file(&path, |file| render::markdown::render(&report, file))
+            .ok()
+            .map(|()| path.display().to_string())
+    });
     match hook::decide(
         &report,
         settings.hook.block_on.as_deref().unwrap_or_default(),
@@ -74,14 +75,80 @@ pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<E
     }
 }
 
-/// Where the hook writes the full report: inside `.git`, so it is never
-/// part of the change; elsewhere the temp directory.
-fn report_path(repository: Option<&Path>) -> PathBuf {
-    match repository
-        .map(|top| top.join(".git"))
-        .filter(|git| git.is_dir())
-    {
-        Some(git) => git.join("dod-report.md"),
-        None => std::env::temp_dir().join("dod-report.md"),
+/// Where the hook writes the full report: in the checkout's own git
+/// directory (a worktree's too), so it is never part of the change and no
+/// other checkout shares it; outside a repository, a new private file in
+/// the temp directory (created exclusively, mode 0600: no shared name, no
+/// link followed).
+fn report_path(repository: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = repository.and_then(crate::git::git_dir) {
+        return Some(dir.join("dod-report.md"));
+    }
+    let file = tempfile::Builder::new()
+        .prefix("dod-report-")
+        .suffix(".md")
+        .tempfile()
+        .ok()?;
+    file.keep().ok().map(|(_, path)| path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+    }
+
+    #[test]
+    fn each_worktree_has_its_own_report_and_outside_a_repository_it_is_private() {
+        let repo = tempfile::tempdir().unwrap();
+        git(repo.path(), &["init", "-q", "-b", "main"]);
+        git(
+            repo.path(),
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "a",
+            ],
+        );
+        let other = repo.path().join("other");
+        git(
+            repo.path(),
+            &["worktree", "add", "-q", other.to_str().unwrap(), "-b", "b"],
+        );
+        let main = report_path(Some(repo.path())).unwrap();
+        let worktree = report_path(Some(&other)).unwrap();
+        assert!(
+            main.starts_with(repo.path().canonicalize().unwrap().join(".git")),
+            "{main:?}"
+        );
+        assert_ne!(main, worktree);
+        assert!(
+            worktree.to_string_lossy().contains("worktrees"),
+            "{worktree:?}"
+        );
+
+        let first = report_path(None).unwrap();
+        let second = report_path(None).unwrap();
+        assert_ne!(first, second, "no shared name");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&first).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o077, 0, "readable by its owner only: {mode:o}");
+        std::fs::remove_file(first).unwrap();
+        std::fs::remove_file(second).unwrap();
     }
 }

@@ -10,7 +10,7 @@ mod ruff;
 pub mod spec;
 pub mod tool;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use spec::{ParserKind, ToolSpec};
 pub use tool::ResolvedTool;
@@ -55,11 +55,24 @@ pub async fn run(
         }
         _ => Vec::new(),
     };
-    let junit = spec
-        .argv
-        .iter()
-        .any(|arg| arg == "{junit}")
-        .then(|| junit_path(spec.id.as_str()));
+    // The JUnit report goes to a private directory of its own (mode 0700,
+    // a random name), removed with everything in it when the check ends.
+    let junit_dir = if spec.argv.iter().any(|arg| arg == "{junit}") {
+        match tempfile::Builder::new().prefix("dod-").tempdir() {
+            Ok(dir) => Some(dir),
+            Err(error) => {
+                return Outcome::Errored(CheckError::Tool(format!(
+                    "no temp directory for `{}`'s JUnit report: {error}",
+                    spec.tool
+                )));
+            }
+        }
+    } else {
+        None
+    };
+    let junit = junit_dir
+        .as_ref()
+        .map(|dir| dir.path().join(format!("{}.xml", spec.id)));
     let mut args = expand_args(spec, tool, &files, junit.as_deref());
     args.extend(tests);
     // Python tools must not leave `__pycache__` folders in the change they check.
@@ -71,9 +84,7 @@ pub async fn run(
     let junit_text = junit
         .as_ref()
         .and_then(|path| std::fs::read_to_string(path).ok());
-    if let Some(path) = &junit {
-        let _ = std::fs::remove_file(path);
-    }
+    drop(junit_dir);
     let output = match output {
         Ok(output) => output,
         Err(SpawnError::NotFound { program }) => {
@@ -194,12 +205,6 @@ fn expand_args(
         }
     }
     args
-}
-
-fn junit_path(id: &str) -> PathBuf {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("dod-{}-{n}-{id}.xml", std::process::id()))
 }
 
 /// How to install the tool by hand.
