@@ -426,6 +426,12 @@ fn excluded(root: &Path, path: &str, venvs: &mut HashMap<PathBuf, bool>) -> bool
     false
 }
 
+/// The stack of every thread that parses or walks Python (native checks,
+/// the change checks' model): the parser and the AST visitors recurse, so
+/// `x = 1+1+…` with 50,000 terms needs far more than the default 2 MiB.
+/// Only the pages a deep file touches are ever committed.
+pub const DEEP_STACK: usize = 256 * 1024 * 1024;
+
 /// A panic caught while mapping one item.
 pub type Panic = Box<dyn std::any::Any + Send>;
 
@@ -439,22 +445,24 @@ pub fn par_map<T: Sync, R: Send>(
 ) -> Vec<Result<R, Panic>> {
     let call = |item: &T| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item)));
     let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        return items.iter().map(call).collect();
-    }
     let next = AtomicUsize::new(0);
+    // Workers with a deep stack (see `DEEP_STACK`), one at least, so that
+    // the caller's stack never decides how deep a file may nest.
     let done: Vec<(usize, Result<R, Panic>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else { break };
-                        done.push((index, call(item)));
-                    }
-                    done
-                })
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(DEEP_STACK)
+                    .spawn_scoped(scope, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(item) = items.get(index) else { break };
+                            done.push((index, call(item)));
+                        }
+                        done
+                    })
+                    .ok()
             })
             .collect();
         workers

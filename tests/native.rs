@@ -171,3 +171,34 @@ fn all_mode_scans_tracked_and_untracked_files_but_never_virtualenvs() {
         "{run}"
     );
 }
+
+/// A file nested far deeper than any real code (`x = 1+1+…` with 50,000
+/// terms, which overflowed the default 2 MiB stack) is read and checked
+/// like any other, in diff mode with the change checks too, and the other
+/// files still report.
+#[test]
+fn a_very_deep_expression_does_not_overflow_the_stack() {
+    let project = Project::new();
+    let deep = format!("X = {}\n", vec!["1"; 50_000].join("+"));
+    project.write("app/deep.py", &deep);
+    project.write("app/calc.py", &format!("{}\nprint(1)\n", common::CALC));
+    let all = project.check(&["--all", "--only", NATIVE]);
+    assert_eq!(all.code, 1, "{all}");
+    assert_eq!(
+        all.findings("print-calls"),
+        ["app/calc.py:8 print-call"],
+        "{all}"
+    );
+    let diff = project.check(&[
+        "--only",
+        "print-calls,hardcoded-secrets,handoff-breaking,tests-added",
+        "--no-provision",
+    ]);
+    assert_eq!(diff.code, 1, "{diff}");
+    assert_eq!(
+        diff.findings("print-calls"),
+        ["app/calc.py:8 print-call"],
+        "{diff}"
+    );
+    assert_eq!(diff.check("handoff-breaking")["status"], "pass", "{diff}");
+}

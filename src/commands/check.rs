@@ -117,6 +117,7 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
     ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(settings.jobs.clamp(1, 8))
+        .thread_stack_size(crate::python::DEEP_STACK)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
