@@ -367,3 +367,45 @@ fn a_named_task_file_that_does_not_exist_is_exit_2() {
         "without a task file named, none is needed: {run}"
     );
 }
+
+/// Every output asked for is attempted: one that cannot be written is named
+/// and makes the run exit 2, and the others are still written whole.
+#[test]
+fn an_output_that_cannot_be_written_does_not_stop_the_others() {
+    let project = Project::new();
+    let report = project.out("no-such-dir/report.md");
+    let sarif = project.out("dod.sarif");
+    let run = project.check(&[
+        "--only",
+        "print-calls",
+        "--report",
+        report.to_str().unwrap(),
+        "--sarif",
+        sarif.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("no-such-dir/report.md"), "{run}");
+    let text = std::fs::read_to_string(&sarif).unwrap();
+    assert!(text.contains("\"version\": \"2.1.0\""), "{text}");
+    assert!(run.json.is_some(), "the JSON is written too: {run}");
+    let leftovers: Vec<_> = std::fs::read_dir(project.out(""))
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(".dod-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp file is left: {leftovers:?}");
+}
+
+/// A run that produces no report (here a config error) leaves no output
+/// file of an earlier run behind to be read as this run's.
+#[test]
+fn a_run_without_a_report_removes_the_previous_outputs() {
+    let project = Project::new();
+    let report = project.out("report.md");
+    std::fs::write(&report, "# an earlier run: done\n").unwrap();
+    project.write("dod.toml", "[checks.ruff\n");
+    let run = project.check(&["--report", report.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(!report.exists(), "the earlier report is gone: {run}");
+    assert!(run.json.is_none(), "{run}");
+}

@@ -1,7 +1,6 @@
 //! `dod check`: resolve the settings, work out the change, run the gate,
 //! print the checklist and write every output asked for.
 
-use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +19,17 @@ use crate::report::Report;
 use crate::runner;
 
 pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let (report, settings) = gate(args, Profile::Check)?;
+    let (report, settings) = match gate(args, Profile::Check) {
+        Ok(done) => done,
+        Err(error) => {
+            // No report for this run: the previous run's files must not
+            // pass for this one's.
+            for path in output_paths(args).into_iter().flatten() {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(error);
+        }
+    };
     let style = render::terminal::Style {
         color: use_color(args.color, io::stdout().is_terminal()),
         quiet: settings.quiet,
@@ -131,30 +140,86 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
     Ok((report?, settings))
 }
 
-fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
-    type Renderer = fn(&Report, &mut dyn Write) -> io::Result<()>;
-    let outputs: [(Option<&PathBuf>, Renderer); 4] = [
-        (args.report.as_ref(), render::markdown::render),
-        (args.json.as_ref(), render::json::render),
-        (args.junit.as_ref(), render::junit::render),
-        (args.sarif.as_ref(), render::sarif::render),
-    ];
-    for (path, render) in outputs {
-        let Some(path) = path else { continue };
-        write_file(path, |file| render(report, file))?;
-    }
-    Ok(())
+/// The output files a run was asked for.
+fn output_paths(args: &CheckArgs) -> [Option<&PathBuf>; 4] {
+    [
+        args.report.as_ref(),
+        args.json.as_ref(),
+        args.junit.as_ref(),
+        args.sarif.as_ref(),
+    ]
 }
 
-/// Writes one output file.
+/// Writes every output asked for: each one is attempted whatever happened
+/// to the others, and a failure names every file that could not be
+/// written.
+fn write_outputs(report: &Report, args: &CheckArgs) -> anyhow::Result<()> {
+    type Renderer = fn(&Report, &mut dyn Write) -> io::Result<()>;
+    let renderers: [Renderer; 4] = [
+        render::markdown::render,
+        render::json::render,
+        render::junit::render,
+        render::sarif::render,
+    ];
+    let mut failed: Vec<UsageError> = Vec::new();
+    for (path, render) in output_paths(args).into_iter().zip(renderers) {
+        let Some(path) = path else { continue };
+        if let Err(error) = write_file(path, |file| render(report, file)) {
+            failed.push(error);
+        }
+    }
+    match failed.len() {
+        0 => Ok(()),
+        1 => Err(failed.remove(0).into()),
+        _ => {
+            let all: Vec<String> = failed
+                .iter()
+                .map(|error| {
+                    format!(
+                        "{error:#}: {}",
+                        std::error::Error::source(error)
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            Err(anyhow::anyhow!(
+                "cannot write {} outputs:\n  {}",
+                all.len(),
+                all.join("\n  ")
+            ))
+        }
+    }
+}
+
+/// Writes one output file atomically: into a new file beside it, renamed
+/// over it when complete, so a reader never sees half a report and a
+/// failed write leaves no truncated file.
 pub fn write_file(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), UsageError> {
     let write = || -> io::Result<()> {
-        let mut file = BufWriter::new(File::create(path)?);
-        render(&mut file)?;
-        file.flush()
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut temp = tempfile::Builder::new()
+            .prefix(".dod-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        {
+            let mut file = BufWriter::new(temp.as_file_mut());
+            render(&mut file)?;
+            file.flush()?;
+        }
+        // A new file is readable as any file the user writes would be.
+        std::fs::set_permissions(
+            temp.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )?;
+        temp.persist(path).map_err(|error| error.error)?;
+        Ok(())
     };
     write().map_err(|source| UsageError::Write {
         path: path.to_owned(),
