@@ -367,6 +367,14 @@ pub enum CheckError {
     /// and how to fix it.
     #[error("{0}")]
     Tool(String),
+    /// Every Python file of the project is ignored by git, so there is
+    /// nothing dod may check; saying "no findings" would be a false pass.
+    #[error(
+        "git ignores every Python file here ({count} found, e.g. `{example}`); dod checks the \
+         files git tracks or would track: `git check-ignore -v {example}` says which rule \
+         ignores it, and `git add -f` or a `!pattern` in .gitignore brings the project back"
+    )]
+    AllIgnored { count: usize, example: String },
     /// No program was found for the tool (a bug in dod: every selected
     /// tool is resolved or has its error).
     #[error("`{tool}` was not resolved; please report it")]

@@ -202,3 +202,27 @@ fn a_very_deep_expression_does_not_overflow_the_stack() {
     );
     assert_eq!(diff.check("handoff-breaking")["status"], "pass", "{diff}");
 }
+
+/// A project inside an enclosing repository that ignores it: git lists no
+/// file, so the native checks say so as an error (exit 2) instead of
+/// passing on nothing.
+#[test]
+fn a_project_that_git_ignores_is_an_error_not_a_pass() {
+    let project = Project::empty();
+    project.write(".gitignore", "service/\n");
+    project.write("README.md", "# outer\n");
+    project.commit("outer");
+    project.write("service/app.py", "print('hi')\n");
+    let run = common::dod()
+        .current_dir(project.path().join("service"))
+        .args(["check", "--all", "--only", "print-calls", "--no-provision"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("git ignores every Python file here"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("app.py"), "{stdout}");
+}

@@ -73,9 +73,32 @@ pub fn run(
                 })
                 .collect();
         }
-        Scope::All => python::discover(&settings.root, settings.repository.is_some(), |path| {
-            python::is_python(path) || checks.iter().any(|check| check.reads_text(path))
-        }),
+        Scope::All => {
+            let in_git = settings.repository.is_some();
+            let paths = python::discover(&settings.root, in_git, |path| {
+                python::is_python(path) || checks.iter().any(|check| check.reads_text(path))
+            });
+            // No file in git's view while the directory holds Python: a
+            // project that an enclosing repository ignores. Never a pass.
+            if in_git && !paths.iter().any(|path| python::is_python(path)) {
+                let on_disk = python::discover(&settings.root, false, python::is_python);
+                if let Some(example) = on_disk.first() {
+                    let error = CheckError::AllIgnored {
+                        count: on_disk.len(),
+                        example: example.clone(),
+                    };
+                    return checks
+                        .iter()
+                        .map(|check| NativeResult {
+                            check: *check,
+                            outcome: Outcome::Errored(error.clone()),
+                            duration: Duration::ZERO,
+                        })
+                        .collect();
+                }
+            }
+            paths
+        }
         // Diff mode reads only the files the change touched.
         Scope::Change(change) => change.present().map(|file| file.path.clone()).collect(),
     };
