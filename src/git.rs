@@ -742,34 +742,52 @@ fn run_git(dir: &Path, args: &[&str]) -> Result<String, ChangeError> {
     })
 }
 
+/// Real git repositories for the unit tests of dod's modules.
+#[cfg(test)]
+pub mod test_support {
+    use std::path::Path;
+
+    /// Runs git in `dir` with no user config; panics when it fails.
+    pub fn git(dir: &Path, args: &[&str]) {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+    }
+
+    /// A new repository on `branch` with one empty commit.
+    pub fn repository(branch: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", branch]);
+        git(
+            dir.path(),
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "a",
+            ],
+        );
+        dir
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_default_base_is_the_first_branch_that_exists() {
-        let dir = tempfile::tempdir().unwrap();
-        let run = |args: &[&str]| {
-            let status = std::process::Command::new("git")
-                .args(args)
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .output()
-                .unwrap();
-            assert!(status.status.success(), "git {args:?}: {status:?}");
-        };
-        run(&["init", "-q", "-b", "master"]);
-        run(&[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "a",
-        ]);
+        let dir = test_support::repository("master");
+        let run = |args: &[&str]| test_support::git(dir.path(), args);
         let candidates = ["origin/HEAD", "origin/main", "main", "master"];
         assert_eq!(first_existing(dir.path(), &candidates), Some("master"));
         run(&["update-ref", "refs/remotes/origin/main", "HEAD"]);

@@ -96,36 +96,11 @@ fn report_path(repository: Option<&Path>) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
-    fn git(dir: &Path, args: &[&str]) {
-        let output = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "git {args:?}: {output:?}");
-    }
-
     #[test]
     fn each_worktree_has_its_own_report_and_outside_a_repository_it_is_private() {
-        let repo = tempfile::tempdir().unwrap();
-        git(repo.path(), &["init", "-q", "-b", "main"]);
-        git(
-            repo.path(),
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                "a",
-            ],
-        );
+        let repo = crate::git::test_support::repository("main");
         let other = repo.path().join("other");
-        git(
+        crate::git::test_support::git(
             repo.path(),
             &["worktree", "add", "-q", other.to_str().unwrap(), "-b", "b"],
         );

@@ -21,3 +21,27 @@ pub struct Versions {
     pub base: Option<PythonFile>,
     pub head: Option<PythonFile>,
 }
+
+/// One side of the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Base,
+    Head,
+}
+
+/// Every module of one side the model reads: the changed files as they
+/// were (or are) and the unchanged context files, the same on both sides.
+pub fn modules<'a>(
+    python: &'a [Versions],
+    context: &'a [PythonFile],
+    side: Side,
+) -> Vec<&'a PythonFile> {
+    python
+        .iter()
+        .filter_map(|versions| match side {
+            Side::Base => versions.base.as_ref(),
+            Side::Head => versions.head.as_ref(),
+        })
+        .chain(context)
+        .collect()
+}

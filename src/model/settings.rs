@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::Versions;
 use crate::model::analysis::{self, Constants};
+use crate::model::{Side, Versions, modules};
 use crate::python::{self, PythonFile};
 
 /// An environment variable the change starts reading.
@@ -30,21 +30,10 @@ pub fn new_env_vars(
     context: &[PythonFile],
     elsewhere: impl FnOnce(&[&str]) -> Vec<PythonFile>,
 ) -> Vec<EnvVar> {
-    let side = |base: bool| -> Vec<&PythonFile> {
-        python
-            .iter()
-            .filter_map(|versions| {
-                if base {
-                    versions.base.as_ref()
-                } else {
-                    versions.head.as_ref()
-                }
-            })
-            .chain(context)
-            .collect()
-    };
-    let (constants_before, constants_after) =
-        (Constants::of(&side(true)), Constants::of(&side(false)));
+    let (constants_before, constants_after) = (
+        Constants::of(&modules(python, context, Side::Base)),
+        Constants::of(&modules(python, context, Side::Head)),
+    );
     let before: BTreeSet<String> = python
         .iter()
         .filter_map(|versions| versions.base.as_ref())
@@ -77,7 +66,7 @@ pub fn new_env_vars(
         .map(|var| var.name.trim_end_matches('*'))
         .collect();
     let others = elsewhere(&names);
-    let mut with_others: Vec<&PythonFile> = side(false);
+    let mut with_others: Vec<&PythonFile> = modules(python, context, Side::Head);
     with_others.extend(others.iter());
     let constants = Constants::of(&with_others);
     let read_elsewhere: BTreeSet<String> = others

@@ -313,12 +313,8 @@ impl ChangeCheck for BreakingChanges {
 /// Whether a text names a symbol: its qualified name as a word, or for a
 /// member `Class.member` written that way.
 fn names_symbol(text: &str, name: &str) -> bool {
-    text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    crate::checks::change::names_alone(text, name, word, word)
 }
 
 fn at(file: &PythonFile, path: &str, offset: ruff_text_size::TextSize) -> Location {

@@ -151,14 +151,7 @@ impl Input<'_> {
     /// The project's modules as the model sees them on one side of the
     /// change: each changed file's version there, and the unchanged context.
     pub fn modules(&self, side: Side) -> Vec<&PythonFile> {
-        self.python
-            .iter()
-            .filter_map(|versions| match side {
-                Side::Base => versions.base.as_ref(),
-                Side::Head => versions.head.as_ref(),
-            })
-            .chain(self.context)
-            .collect()
+        crate::model::modules(self.python, self.context, side)
     }
 
     /// A Python file as it is after the change, changed or context.
@@ -169,12 +162,7 @@ impl Input<'_> {
     }
 }
 
-/// One side of the change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Base,
-    Head,
-}
+pub use crate::model::Side;
 
 static EMPTY_CHANGE: Change = Change {
     base: crate::git::Base::NONE,
@@ -397,6 +385,27 @@ fn unchanged_declarations(root: &std::path::Path, change: &Change) -> Vec<(Strin
     found.sort();
     found.dedup();
     found
+}
+
+/// Whether `text` names `word` on its own: the character before it does
+/// not continue a name (`continues_before`), nor the one after it
+/// (`continues_after`).
+pub fn names_alone(
+    text: &str,
+    word: &str,
+    continues_before: impl Fn(char) -> bool,
+    continues_after: impl Fn(char) -> bool,
+) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(&continues_before)
+            && !text[at + word.len()..]
+                .chars()
+                .next()
+                .is_some_and(&continues_after)
+    })
 }
 
 /// `CHANGES*`, `CHANGELOG*`, `HISTORY*`, `NEWS*`, `docs/changelog*`,

@@ -182,11 +182,8 @@ impl ChangeCheck for Readme {
 /// longer name (`redis` is not in `hiredis`).
 fn names_word(text: &str, word: &str) -> bool {
     let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(is_name) && !after.is_some_and(|c| is_name(c) && c != '.')
-    })
+    // A full stop after the name ends a sentence.
+    crate::checks::change::names_alone(text, word, is_name, |c| is_name(c) && c != '.')
 }
 
 fn not_updated(location: Location, what: String) -> Finding {
