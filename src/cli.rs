@@ -31,6 +31,26 @@ pub enum Command {
     Hook,
     /// Write a commented starter `dod.toml` (never overwriting one).
     Init(InitArgs),
+    /// Show dod's managed environment for the project: its path,
+    /// interpreter, size and the tools `dod check` runs, with versions and
+    /// where they come from. `--clean` removes it.
+    Env(EnvArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The project root.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Remove the project's managed environment (the next `dod check`
+    /// that needs a tool builds it again), and every stale one.
+    #[arg(long)]
+    pub clean: bool,
+
+    /// With `--clean`: remove every managed environment in dod's cache.
+    #[arg(long, requires = "clean")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

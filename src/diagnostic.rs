@@ -317,7 +317,12 @@ pub enum Headline {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolFact {
     pub program: String,
+    /// Where it was found: `config`, `project virtualenv`, `PATH`, `managed environment`.
     pub source: &'static str,
+    pub version: Option<String>,
+    /// In the managed environment: whose pin it is (`dod's pin ruff==0.17.6`,
+    /// `the project's requirements-dev.txt`).
+    pub pinned_by: Option<String>,
 }
 
 /// What a check returns. A check that cannot run says why in `Errored`;

@@ -11,6 +11,7 @@ pub mod cli;
 mod commands;
 mod config;
 mod diagnostic;
+mod environment;
 mod error;
 mod git;
 mod model;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Explain(args) => commands::explain::run(&args, stdout),
         Command::Hook => commands::hook::run(&mut io::stdin().lock(), stdout),
         Command::Init(args) => commands::init::run(&args, stdout),
+        Command::Env(args) => commands::env::run(&args, stdout),
     }
 }
 

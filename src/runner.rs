@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::checks::change::{self, Input, Prepared, TestResults};
-use crate::checks::external::tool::{self, ProvisionEvent};
+use crate::checks::external::tool;
 use crate::checks::external::{self, ToolSpec};
 use crate::checks::native::{self, NativeCheck};
 use crate::checks::{self, CheckId, CheckInfo, Implementation, Scope};
@@ -22,6 +22,7 @@ use crate::config::{CheckSettings, FilterMode, Settings};
 use crate::diagnostic::{
     CheckError, Finding, Outcome, Severity, Status, TestCaseResult, status_of,
 };
+use crate::environment::ProvisionEvent;
 use crate::error::UsageError;
 use crate::model::inventory::Inventory;
 use crate::report::{CheckReport, Report, ScopeSummary, TaskFile, Verdict};
@@ -67,9 +68,16 @@ pub async fn run(
 
     let tools = {
         let progress = Arc::clone(&progress);
-        let resolve = tool::resolve_all(&specs, &settings.root, settings.provision, move |event| {
-            progress(Event::Provision(event))
-        });
+        // A change that cannot be worked out is reported before anything
+        // is installed.
+        let provision = settings.provision && !matches!(scope, Scope::Broken(_));
+        let resolve = tool::resolve_all(
+            &specs,
+            &settings.commands,
+            &settings.root,
+            provision,
+            move |event| progress(Event::Provision(event)),
+        );
         tokio::select! {
             tools = resolve => tools,
             () = crate::process::shutdown_signal() => return Err(interrupted()),
@@ -100,16 +108,21 @@ pub async fn run(
                 id: spec.id.clone(),
             });
             let began = Instant::now();
-            let outcome = match tool {
+            let outcome = match &tool {
                 Some(Ok(tool)) => {
-                    external::run(&spec, &tool, &check, &root, &scope, changed_tests_only).await
+                    external::run(&spec, tool, &check, &root, &scope, changed_tests_only).await
                 }
-                Some(Err(error)) => Outcome::Errored(error),
+                Some(Err(error)) => Outcome::Errored(error.clone()),
                 None => Outcome::Errored(CheckError::Unresolved {
                     tool: spec.tool.clone(),
                 }),
             };
-            let report = check_report(&known[&spec.id], &check, outcome, began.elapsed(), &scope);
+            let mut report =
+                check_report(&known[&spec.id], &check, outcome, began.elapsed(), &scope);
+            // Which program ran (or was to run), whatever the outcome.
+            if let Some(Ok(tool)) = &tool {
+                report.facts.tool = Some(tool.fact());
+            }
             finished(progress.as_ref(), &report);
             vec![report]
         });

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod checks;
+pub mod env;
 pub mod explain;
 pub mod hook;
 pub mod init;

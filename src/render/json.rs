@@ -55,7 +55,17 @@ struct CheckJson<'a> {
     duration_ms: u128,
     filter: &'static str,
     hidden_findings: usize,
+    /// The program a command check ran; `null` for dod's own checks.
+    tool: Option<ToolJson<'a>>,
     findings: Vec<FindingJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ToolJson<'a> {
+    program: &'a str,
+    version: Option<&'a str>,
+    source: &'static str,
+    pinned_by: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -164,6 +174,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 duration_ms: check.duration.as_millis(),
                 filter: check.filter.as_str(),
                 hidden_findings: check.hidden,
+                tool: check.facts.tool.as_ref().map(|tool| ToolJson {
+                    program: &tool.program,
+                    version: tool.version.as_deref(),
+                    source: tool.source,
+                    pinned_by: tool.pinned_by.as_deref(),
+                }),
                 findings: check.findings.iter().map(finding).collect(),
             })
             .collect(),

@@ -1,6 +1,7 @@
 //! The output formats. Each renderer reads a `Report` and writes one shape;
 //! no other code knows what the outputs look like.
 
+pub mod env;
 pub mod explain;
 pub mod github;
 pub mod hook;
@@ -252,6 +253,13 @@ pub mod sample {
                 .with_severity(Severity::Warning),
             ],
         );
+        let mut ruff = ruff;
+        ruff.facts.tool = Some(crate::diagnostic::ToolFact {
+            program: "/home/dev/.cache/dod/envs/app-1f2e3d4c5b6a7988/bin/ruff".to_owned(),
+            source: "managed environment",
+            version: Some("0.17.6".to_owned()),
+            pinned_by: Some("dod's pin ruff==0.17.6".to_owned()),
+        });
         let checks = vec![bandit, warn, mypy, pytest, ruff];
         let items = Report::items_from(&checks, &[]);
         Report {

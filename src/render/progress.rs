@@ -10,8 +10,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::checks::CheckId;
-use crate::checks::external::tool::ProvisionEvent;
 use crate::diagnostic::Status;
+use crate::environment::ProvisionEvent;
 use crate::render::terminal::mark;
 use crate::runner::Event;
 
@@ -55,10 +55,26 @@ impl Progress {
             return;
         };
         match event {
-            Event::Provision(ProvisionEvent::Started { dir, what }) => self.line(&format!(
-                "dod: installing {what} into `{}` (first run only; later runs reuse it)…",
+            Event::Provision(ProvisionEvent::Waiting { dir }) => self.line(&format!(
+                "dod: waiting for another dod run that is building `{}`…",
                 dir.display()
             )),
+            Event::Provision(ProvisionEvent::Started {
+                dir,
+                what,
+                installer,
+                update,
+            }) => {
+                let doing = if *update {
+                    "the dependencies changed: updating"
+                } else {
+                    "building (first run only; later runs reuse it)"
+                };
+                self.line(&format!(
+                    "dod: managed environment `{}`: {doing} with {installer}: {what}…",
+                    dir.display()
+                ));
+            }
             Event::Provision(ProvisionEvent::Finished { elapsed }) => self.line(&format!(
                 "dod: managed environment ready ({:.1}s)",
                 elapsed.as_secs_f64()

@@ -124,8 +124,36 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         }
     }
     writeln!(out)?;
+    if !style.quiet {
+        for line in tool_lines(report) {
+            writeln!(out, "{}", style.dim(&line))?;
+        }
+    }
     writeln!(out, "{}", verdict_line(report, style))?;
     Ok(())
+}
+
+/// One line per tool that ran: `tool ruff 0.17.6 · PATH · /usr/bin/ruff`.
+fn tool_lines(report: &Report) -> Vec<String> {
+    report
+        .checks
+        .iter()
+        .filter_map(|check| {
+            let tool = check.facts.tool.as_ref()?;
+            let pinned = tool
+                .pinned_by
+                .as_ref()
+                .map(|by| format!(" ({by})"))
+                .unwrap_or_default();
+            Some(format!(
+                "tool {} {} · {}{pinned} · {}",
+                check.id,
+                tool.version.as_deref().unwrap_or("(version unknown)"),
+                tool.source,
+                tool.program
+            ))
+        })
+        .collect()
 }
 
 fn verdict_line(report: &Report, style: Style) -> String {

@@ -18,7 +18,7 @@ pub use tool::ResolvedTool;
 use crate::checks::Scope;
 use crate::config::{CheckSettings, FilterMode};
 use crate::diagnostic::{
-    CheckError, Facts, Finding, Headline, Location, Outcome, Ran, Severity, SkipReason, ToolFact,
+    CheckError, Facts, Finding, Headline, Location, Outcome, Ran, Severity, SkipReason,
 };
 use crate::process::{self, Exit, ProcessOutput, ProcessSpec, SpawnError};
 
@@ -120,21 +120,17 @@ pub async fn run(
         }
     };
     let mut outcome = interpret(spec, code, &output, junit_text.as_deref(), root);
-    if let Outcome::Ran(ran) = &mut outcome {
-        ran.facts.tool = Some(ToolFact {
-            program: tool.program.display().to_string(),
-            source: tool.source.as_str(),
-        });
-        if output.truncated {
-            let message = format!(
-                "`{}` printed more than dod keeps; some findings may be missing",
-                spec.tool
-            );
-            ran.findings.push(
-                Finding::new("output-truncated", Location::default(), message)
-                    .with_severity(Severity::Warning),
-            );
-        }
+    if let Outcome::Ran(ran) = &mut outcome
+        && output.truncated
+    {
+        let message = format!(
+            "`{}` printed more than dod keeps; some findings may be missing",
+            spec.tool
+        );
+        ran.findings.push(
+            Finding::new("output-truncated", Location::default(), message)
+                .with_severity(Severity::Warning),
+        );
     }
     outcome
 }
@@ -391,6 +387,8 @@ mod tests {
             program: "/venv/bin/ruff".into(),
             python: "/venv/bin/python".into(),
             source: ToolSource::Path,
+            version: None,
+            pinned_by: None,
         }
     }
 
