@@ -279,6 +279,9 @@ pub struct Facts {
     pub tests_added: Vec<(String, Option<TestOutcome>)>,
     /// A headline the summary states instead of a count of findings.
     pub headline: Option<Headline>,
+    /// Files outside the change whose findings count: they import a
+    /// module the change touched (`changed-files-and-importers`).
+    pub importers: Vec<String>,
 }
 
 /// What a check's summary says when a count of findings is not the point.

@@ -468,7 +468,7 @@ fn check_report(
             let mut findings: Vec<Finding> = ran
                 .findings
                 .into_iter()
-                .filter(|finding| keep(finding, check, scope))
+                .filter(|finding| keep(finding, check, scope, &ran.facts.importers))
                 .collect();
             report.hidden = total - findings.len();
             if check.warn_only {
@@ -497,7 +497,7 @@ fn check_report(
 }
 
 /// Whether a finding counts under the check's filter and excludes.
-fn keep(finding: &Finding, check: &CheckSettings, scope: &Scope) -> bool {
+fn keep(finding: &Finding, check: &CheckSettings, scope: &Scope, importers: &[String]) -> bool {
     let Some(path) = &finding.location.path else {
         return true;
     };
@@ -510,6 +510,9 @@ fn keep(finding: &Finding, check: &CheckSettings, scope: &Scope) -> bool {
     match check.filter {
         FilterMode::All => true,
         FilterMode::ChangedFiles => change.file(path).is_some(),
+        FilterMode::ChangedFilesAndImporters => {
+            change.file(path).is_some() || importers.iter().any(|importer| importer == path)
+        }
         FilterMode::ChangedLines => match (change.file(path), finding.location.line) {
             (Some(file), Some(line)) => file.lines.contains(line),
             (Some(_), None) => true,

@@ -24,6 +24,9 @@ pub enum FilterMode {
     ChangedLines,
     /// Every finding in a file the change touched.
     ChangedFiles,
+    /// Every finding in a file the change touched or in a module that
+    /// imports one it touched (a changed signature breaks its callers).
+    ChangedFilesAndImporters,
     /// Every finding.
     All,
 }
@@ -33,6 +36,7 @@ impl FilterMode {
         match self {
             FilterMode::ChangedLines => "changed-lines",
             FilterMode::ChangedFiles => "changed-files",
+            FilterMode::ChangedFilesAndImporters => "changed-files-and-importers",
             FilterMode::All => "all",
         }
     }

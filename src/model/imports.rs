@@ -113,6 +113,48 @@ fn collect(path: &str, body: &[Stmt], found: &mut Vec<Import>) {
     }
 }
 
+/// The project's Python files outside `changed` that import one of the
+/// modules of `changed` (deleted ones too: their importers break): a
+/// `git grep` for the modules' last names, then each candidate's imports
+/// read. A changed signature breaks its callers there.
+pub fn importers(
+    root: &std::path::Path,
+    changed: &[String],
+) -> Result<Vec<String>, crate::git::ChangeError> {
+    let modules: Vec<String> = changed
+        .iter()
+        .filter(|path| crate::python::is_python(path))
+        .map(|path| module_name(path))
+        .filter(|module| !module.is_empty())
+        .collect();
+    let stems: Vec<&str> = modules
+        .iter()
+        .filter_map(|module| module.rsplit('.').next())
+        .collect();
+    if stems.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates = crate::git::python_files_mentioning(root, &stems)?;
+    let imports_changed = |import: &Import| {
+        modules.iter().any(|module| {
+            import.module == *module
+                || import.module.starts_with(&format!("{module}."))
+                || import
+                    .name
+                    .as_ref()
+                    .is_some_and(|name| format!("{}.{name}", import.module) == *module)
+        })
+    };
+    Ok(candidates
+        .into_iter()
+        .filter(|path| !changed.contains(path))
+        .filter(|path| match crate::python::load(root, path) {
+            crate::python::Source::Parsed(file) => imports(&file).iter().any(imports_changed),
+            _ => false,
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

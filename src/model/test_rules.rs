@@ -58,30 +58,22 @@ impl Default for TestRules {
 impl TestRules {
     /// The project's rules; `read` gives a project-relative file's text.
     pub fn read(read: impl Fn(&str) -> Option<String>) -> TestRules {
-        let candidates: [(&str, Section); 4] = [
-            ("pytest.ini", Section::Ini("pytest")),
-            ("pyproject.toml", Section::Pyproject),
-            ("tox.ini", Section::Ini("pytest")),
-            ("setup.cfg", Section::Ini("tool:pytest")),
-        ];
-        for (path, section) in candidates {
-            let Some(text) = read(path) else { continue };
-            let Some(options) = section.options(&text) else {
-                continue;
-            };
-            let get = |key: &str| {
-                options
-                    .iter()
-                    .find(|(name, _)| name == key)
-                    .map(|(_, values)| values.clone())
-            };
-            return TestRules::from_values(
-                get("python_files"),
-                get("python_classes"),
-                get("python_functions"),
-            );
+        match config(read) {
+            Some((_, options)) => {
+                let get = |key: &str| {
+                    options
+                        .iter()
+                        .find(|(name, _)| name == key)
+                        .map(|(_, values)| values.clone())
+                };
+                TestRules::from_values(
+                    get("python_files"),
+                    get("python_classes"),
+                    get("python_functions"),
+                )
+            }
+            None => TestRules::default(),
         }
-        TestRules::default()
     }
 
     fn from_values(
@@ -131,6 +123,117 @@ impl TestRules {
     pub fn is_test_function(&self, name: &str) -> bool {
         self.functions.iter().any(|pattern| pattern.matches(name))
     }
+}
+
+/// The file pytest reads its options from, with them: the first of
+/// `pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg` that has the section.
+fn config(
+    read: impl Fn(&str) -> Option<String>,
+) -> Option<(&'static str, Vec<(String, Vec<String>)>)> {
+    let candidates: [(&str, Section); 4] = [
+        ("pytest.ini", Section::Ini("pytest")),
+        ("pyproject.toml", Section::Pyproject),
+        ("tox.ini", Section::Ini("pytest")),
+        ("setup.cfg", Section::Ini("tool:pytest")),
+    ];
+    candidates.into_iter().find_map(|(path, section)| {
+        let text = read(path)?;
+        section.options(&text).map(|options| (path, options))
+    })
+}
+
+/// What to do when pytest collected no test, for this project: which of
+/// its files pytest's `python_files` and `testpaths` leave out, or that
+/// the files it collects define no test.
+pub fn no_tests_hint(root: &std::path::Path) -> String {
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
+    let found = config(read);
+    let (file, options) = match &found {
+        Some((file, options)) => (Some(*file), options.as_slice()),
+        None => (None, &[][..]),
+    };
+    let get = |key: &str| {
+        options
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, values)| values.clone())
+    };
+    let patterns = get("python_files").unwrap_or_else(|| vec!["test_*.py".into(), "*_test.py".into()]);
+    let origin = match (file, get("python_files").is_some()) {
+        (Some(file), true) => format!("from {file}"),
+        _ => "pytest's default".to_owned(),
+    };
+    let rules = TestRules::from_values(Some(patterns.clone()), None, None);
+    let python = crate::python::discover(root, root.join(".git").exists(), crate::python::is_python);
+    let matching: Vec<&String> = python
+        .iter()
+        .filter(|path| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            rules.files.iter().any(|pattern| match pattern {
+                Pattern::Glob(glob) if glob.glob().glob().contains('/') => glob.is_match(path.as_str()),
+                pattern => pattern.matches(name),
+            })
+        })
+        .collect();
+    let quoted = patterns
+        .iter()
+        .map(|pattern| format!("`{pattern}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config_place = file.map_or_else(
+        || "`[tool.pytest.ini_options]` of pyproject.toml".to_owned(),
+        |file| format!("the pytest section of {file}"),
+    );
+    if matching.is_empty() {
+        let unmatched: Vec<&String> = python
+            .iter()
+            .filter(|path| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                name == "tests.py" || name.starts_with("test") || path.contains("tests/")
+            })
+            .filter(|path| !path.ends_with("conftest.py") && !path.ends_with("__init__.py"))
+            .collect();
+        return match unmatched.first() {
+            Some(example) => format!(
+                "pytest collects files matching {quoted} ({origin}), and none of the project's \
+                 does; its tests look like `{example}`: add its name pattern to `python_files` in \
+                 {config_place}"
+            ),
+            None => format!(
+                "the project has no test file: add tests in files matching {quoted} ({origin}), \
+                 e.g. `tests/test_app.py`"
+            ),
+        };
+    }
+    if let Some(testpaths) = get("testpaths") {
+        let inside = |path: &str| {
+            testpaths.iter().any(|dir| {
+                let dir = dir.trim_end_matches('/');
+                dir == "." || path.starts_with(&format!("{dir}/")) || path == dir
+            })
+        };
+        if let Some(outside) = matching.iter().find(|path| !inside(path)) {
+            if !matching.iter().any(|path| inside(path)) {
+                return format!(
+                    "`testpaths` in {} ({}) holds none of the project's {} test file{} (e.g. \
+                     `{outside}`): add its folder to `testpaths`",
+                    file.unwrap_or("the config"),
+                    testpaths.join(", "),
+                    matching.len(),
+                    if matching.len() == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    format!(
+        "{} file{} match{} {quoted} (e.g. `{}`) but define no test pytest collects: test \
+         functions must be named like `python_functions` (`test*` by default), test classes \
+         like `python_classes` (`Test*`) and have no `__init__`",
+        matching.len(),
+        if matching.len() == 1 { "" } else { "s" },
+        if matching.len() == 1 { "es" } else { "" },
+        matching[0]
+    )
 }
 
 /// Where a config file keeps pytest's options.

@@ -41,7 +41,13 @@ fn items_suite(report: &Report) -> TestSuite {
             })
             .collect();
         let status = match item.status {
-            Status::Pass | Status::Warn => TestCaseStatus::success(),
+            Status::Pass => TestCaseStatus::success(),
+            // JUnit has no warning: a skip that says so, never a pass.
+            Status::Warn => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(format!("warning: {}", summaries.join("; ")));
+                status
+            }
             Status::Skip => {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(
@@ -146,7 +152,12 @@ fn check_suite(check: &CheckReport) -> TestSuite {
                 first_line(&finding.message),
                 &details(finding),
             ),
-            Severity::Warning | Severity::Note => TestCaseStatus::success(),
+            Severity::Warning => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(format!("warning: {}", first_line(&finding.message)));
+                status
+            }
+            Severity::Note => TestCaseStatus::success(),
         };
         let mut case = TestCase::new(name, status);
         case.set_classname(classname.as_str());

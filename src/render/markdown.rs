@@ -228,10 +228,12 @@ fn concerns(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn checklist(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Definition of Done\n")?;
     for item in &report.items {
-        let tick = if matches!(item.status, Status::Pass | Status::Warn) {
-            "x"
-        } else {
-            " "
+        // Only a pass is ticked: a warning (no test collected, advice) is
+        // not a passing item, and says so with its own mark.
+        let tick = match item.status {
+            Status::Pass => "[x]",
+            Status::Warn => "[ ] ⚠️",
+            Status::Fail | Status::Error | Status::Skip => "[ ]",
         };
         let served = if item.checks.is_empty() {
             item.note
@@ -254,7 +256,7 @@ fn checklist(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "- [{tick}] **{}** `{}`: {} ({})",
+            "- {tick} **{}** `{}`: {} ({})",
             item.item.title(),
             item.item.id(),
             item.status,

@@ -34,6 +34,26 @@ fn without_naive_timestamps(xml: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A finding per test that failed or errored, at the test's file and line.
+/// A test module pytest could not collect (an import or syntax error):
+/// its testcase stands for the whole module.
+pub fn is_collection_error(test: &TestCaseResult) -> bool {
+    test.outcome == TestOutcome::Error
+        && (test.message.as_deref() == Some("collection failure") || !test.node_id.contains("::"))
+}
+
+/// The error a collection failure ends with: the last `E   ` line of the
+/// traceback (`SyntaxError: invalid syntax`).
+fn collection_reason(test: &TestCaseResult) -> Option<String> {
+    let details = test.details.as_deref()?;
+    let last = details
+        .lines()
+        .filter_map(|line| line.strip_prefix("E "))
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('^'))
+        .next_back()?;
+    Some(last.to_owned())
+}
+
 pub fn findings(tests: &[TestCaseResult]) -> Vec<Finding> {
     tests
         .iter()
@@ -48,11 +68,14 @@ pub fn findings(tests: &[TestCaseResult]) -> Vec<Finding> {
                 TestOutcome::Error => ("test-error", "errored"),
                 _ => ("test-failed", "failed"),
             };
-            let reason = test
-                .message
-                .as_deref()
-                .map(|message| format!(": {message}"))
-                .unwrap_or_default();
+            let reason = match collection_reason(test).filter(|_| is_collection_error(test)) {
+                Some(error) => format!(": could not be collected: {error}"),
+                None => test
+                    .message
+                    .as_deref()
+                    .map(|message| format!(": {message}"))
+                    .unwrap_or_default(),
+            };
             Finding::new(rule, location, format!("{} {verb}{reason}", test.node_id)).with_fix(
                 format!("run `pytest {}` and fix the code or the test", test.node_id),
             )

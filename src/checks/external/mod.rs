@@ -4,6 +4,7 @@
 //! only through `process`.
 
 mod junit;
+mod missing;
 mod mypy;
 mod pattern;
 mod ruff;
@@ -31,7 +32,7 @@ pub async fn run(
     scope: &Scope,
     changed_tests_only: bool,
 ) -> Outcome {
-    let files = match files_argument(spec, check, scope) {
+    let files = match files_argument(spec, check, scope, root) {
         Ok(files) => files,
         Err(NothingToRun::Skipped(reason)) => return Outcome::Skipped(reason),
         Err(NothingToRun::Errored(reason)) => return Outcome::Errored(reason),
@@ -119,7 +120,13 @@ pub async fn run(
             )));
         }
     };
-    let mut outcome = interpret(spec, code, &output, junit_text.as_deref(), root);
+    let mut outcome = interpret(spec, tool, code, &output, junit_text.as_deref(), root);
+    if let Outcome::Ran(ran) = &mut outcome {
+        match importers(check, scope, root) {
+            Ok(found) => ran.facts.importers = found,
+            Err(error) => ran.errors.push(error),
+        }
+    }
     if let Outcome::Ran(ran) = &mut outcome
         && output.truncated
     {
@@ -146,12 +153,21 @@ fn files_argument(
     spec: &ToolSpec,
     check: &CheckSettings,
     scope: &Scope,
+    root: &Path,
 ) -> Result<Vec<String>, NothingToRun> {
+    // The project's own discovery: mypy's `files` setting when it has one.
+    let project = || {
+        if spec.parser == ParserKind::MypyJson && mypy::configures_files(root) {
+            Vec::new()
+        } else {
+            spec.all_files.clone()
+        }
+    };
     match scope {
         Scope::Broken(error) if check.filter != FilterMode::All || spec.takes_files() => {
             Err(NothingToRun::Errored(CheckError::Change(error.clone())))
         }
-        Scope::All | Scope::Broken(_) => Ok(spec.all_files.clone()),
+        Scope::All | Scope::Broken(_) => Ok(project()),
         Scope::Change(change) => {
             if !spec.takes_files() {
                 return Ok(Vec::new());
@@ -163,11 +179,26 @@ fn files_argument(
                 .collect();
             if files.is_empty() {
                 Err(NothingToRun::Skipped(SkipReason::PythonUnchanged))
+            } else if spec.whole_project {
+                Ok(project())
             } else {
                 Ok(files)
             }
         }
     }
+}
+
+/// The files outside the change that import a module it touched, for
+/// `changed-files-and-importers`.
+fn importers(check: &CheckSettings, scope: &Scope, root: &Path) -> Result<Vec<String>, CheckError> {
+    let Scope::Change(change) = scope else {
+        return Ok(Vec::new());
+    };
+    if check.filter != FilterMode::ChangedFilesAndImporters {
+        return Ok(Vec::new());
+    }
+    let changed: Vec<String> = change.files.iter().map(|file| file.path.clone()).collect();
+    crate::model::imports::importers(root, &changed).map_err(CheckError::Change)
 }
 
 fn expand_args(
@@ -220,6 +251,7 @@ pub fn install_hint(spec: &ToolSpec) -> String {
 /// Reads the tool's exit code and output into an outcome, per parser.
 fn interpret(
     spec: &ToolSpec,
+    tool: &ResolvedTool,
     code: i32,
     output: &ProcessOutput,
     junit: Option<&str>,
@@ -250,16 +282,17 @@ fn interpret(
         },
         ParserKind::MypyJson => {
             let findings = mypy::parse(&stdout, root);
-            match code {
+            let outcome = match code {
                 0 => Outcome::Ran(Ran::findings(findings)),
                 // mypy exits 1 for errors and 2 for syntax errors, both
                 // reported as JSON; with nothing to read it crashed.
                 1 | 2 if !findings.is_empty() => Outcome::Ran(Ran::findings(findings)),
-                1 => crashed("reported errors but printed none dod could read"),
-                _ => crashed("failed"),
-            }
+                1 => return crashed("reported errors but printed none dod could read"),
+                _ => return crashed("failed"),
+            };
+            missing_stubs(outcome, tool, root)
         }
-        ParserKind::JunitXml => interpret_junit(spec, code, output, junit),
+        ParserKind::JunitXml => interpret_junit(spec, tool, code, output, junit, root),
         ParserKind::Regex => {
             let ok = spec.ok_codes.clone().unwrap_or_else(|| vec![0, 1]);
             if !ok.contains(&code) {
@@ -300,19 +333,67 @@ fn interpret(
     }
 }
 
+/// mypy's `import-not-found` on a dependency the project declares is an
+/// environment that lacks it, not a type error: the check is `error`, with
+/// the module and the fix.
+fn missing_stubs(outcome: Outcome, tool: &ResolvedTool, root: &Path) -> Outcome {
+    let Outcome::Ran(mut ran) = outcome else {
+        return outcome;
+    };
+    let mut missing: Vec<String> = Vec::new();
+    ran.findings.retain(|finding| {
+        if finding.rule != "import-not-found" {
+            return true;
+        }
+        let Some(module) = missing::module_in_mypy_message(&finding.message) else {
+            return true;
+        };
+        let owner = missing::owner(&module, root);
+        if !matches!(owner, missing::Owner::Declared { .. }) {
+            return true;
+        }
+        if !missing.contains(&module) {
+            ran.errors.push(CheckError::Tool(missing::explain(
+                &module, &owner, tool, "mypy",
+            )));
+            missing.push(module);
+        }
+        false
+    });
+    Outcome::Ran(ran)
+}
+
 /// pytest's exit codes: 0 passed, 1 some failed, 2 interrupted (collection
 /// errors, still reported in the XML), 3 internal error, 4 usage error,
-/// 5 no tests collected.
+/// 5 no tests collected. A module the tests cannot import is the
+/// environment's failure (`error`), never the code's.
 fn interpret_junit(
     spec: &ToolSpec,
+    tool: &ResolvedTool,
     code: i32,
     output: &ProcessOutput,
     junit: Option<&str>,
+    root: &Path,
 ) -> Outcome {
+    let all_output = format!("{}\n{}", output.stdout_text(), output.stderr_text());
+    let missing_module = |text: &str| -> Option<CheckError> {
+        let module = missing::module_in_traceback(text)?;
+        let owner = missing::owner(&module, root);
+        // `app.missing` when `app` imports: a module the code lacks.
+        if matches!(owner, missing::Owner::Project { .. }) && module.contains('.') {
+            return None;
+        }
+        Some(CheckError::Tool(missing::explain(
+            &module,
+            &owner,
+            tool,
+            "the tests",
+        )))
+    };
     if code == 5 {
         let finding = Finding::new("no-tests", Location::default(), "pytest collected no tests")
             .with_severity(Severity::Warning)
-            .with_fix("add tests under `tests/` named `test_*.py`");
+            .with_fix(crate::model::test_rules::no_tests_hint(root));
         return Outcome::Ran(Ran {
             findings: vec![finding],
             facts: Facts {
@@ -322,6 +403,29 @@ fn interpret_junit(
             ..Ran::default()
         });
     }
+    if matches!(code, 3 | 4) {
+        if let Some(error) = missing_module(&all_output) {
+            return Outcome::Errored(error);
+        }
+        let what = if code == 3 {
+            "hit an internal error".to_owned()
+        } else if all_output.contains("unrecognized arguments") {
+            "was given options it does not know (exit 4: usage error); the project's pytest \
+             config (`addopts`) may name a plugin's options (e.g. `--cov` of pytest-cov) whose \
+             plugin is not installed where pytest ran; declare the plugin in the project's \
+             development dependencies"
+                .to_owned()
+        } else {
+            "could not start (exit 4: usage error); check the pytest options in the project's \
+             config and dod.toml"
+                .to_owned()
+        };
+        return Outcome::Errored(CheckError::Tool(format!(
+            "`{}` {what}:\n{}",
+            spec.tool,
+            output.tail(12)
+        )));
+    }
     let Some(xml) = junit.filter(|_| matches!(code, 0..=2)) else {
         return Outcome::Errored(CheckError::Tool(format!(
             "`{}` failed before writing its JUnit report (exit {code}):\n{}",
@@ -329,17 +433,37 @@ fn interpret_junit(
             output.tail(12)
         )));
     };
-    let tests = match junit::parse(xml) {
+    let mut tests = match junit::parse(xml) {
         Ok(tests) => tests,
         Err(message) => return Outcome::Errored(CheckError::Tool(message)),
     };
     if code == 2 && tests.is_empty() {
+        if let Some(error) = missing_module(&all_output) {
+            return Outcome::Errored(error);
+        }
         return Outcome::Errored(CheckError::Tool(format!(
             "`{}` was interrupted (exit 2):\n{}",
             spec.tool,
             output.tail(12)
         )));
     }
+    // A test module that cannot be collected because a module is missing:
+    // one error per module, and the module is not a failing test.
+    let mut errors: Vec<CheckError> = Vec::new();
+    tests.retain(|test| {
+        if !junit::is_collection_error(test) {
+            return true;
+        }
+        match test.details.as_deref().and_then(missing_module) {
+            Some(error) => {
+                if !errors.contains(&error) {
+                    errors.push(error);
+                }
+                false
+            }
+            None => true,
+        }
+    });
     let findings = junit::findings(&tests);
     let count = |outcome| tests.iter().filter(|test| test.outcome == outcome).count();
     use crate::diagnostic::TestOutcome;
@@ -356,7 +480,7 @@ fn interpret_junit(
             headline: Some(headline),
             ..Facts::default()
         },
-        ..Ran::default()
+        errors,
     })
 }
 

@@ -29,6 +29,47 @@ static TEXT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the mypy text pattern is valid")
 });
 
+/// Whether the project's mypy config names the files to check (`files =`
+/// in `mypy.ini`, `.mypy.ini`, `[tool.mypy]` of pyproject.toml or
+/// `setup.cfg`'s `[mypy]`): then mypy runs with no path, as `mypy` alone.
+/// mypy reads the first of these files that exists.
+pub fn configures_files(root: &Path) -> bool {
+    for name in ["mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"] {
+        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
+            continue;
+        };
+        if name == "pyproject.toml" {
+            let Ok(table) = text.parse::<toml::Table>() else {
+                continue;
+            };
+            match table.get("tool").and_then(|tool| tool.get("mypy")) {
+                Some(mypy) => return mypy.get("files").is_some(),
+                None => continue,
+            }
+        }
+        let mut inside = false;
+        let mut has_section = false;
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                inside = line == "[mypy]";
+                has_section |= inside;
+            } else if inside
+                && line
+                    .split(['=', ':'])
+                    .next()
+                    .is_some_and(|key| key.trim() == "files")
+            {
+                return true;
+            }
+        }
+        if has_section {
+            return false;
+        }
+    }
+    false
+}
+
 pub fn parse(stdout: &str, root: &Path) -> Vec<Finding> {
     stdout
         .lines()

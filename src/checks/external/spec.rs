@@ -57,6 +57,11 @@ pub struct ToolSpec {
     /// project's dependencies next to it.
     #[serde(default)]
     pub imports_project: bool,
+    /// On a change too, the tool runs over the project with its own file
+    /// discovery and excludes (`all_files`); the change decides whether it
+    /// runs and which findings count.
+    #[serde(default)]
+    pub whole_project: bool,
     /// The `dod explain` text.
     pub explain: String,
     /// The program to run instead of looking `tool` up (from config).
@@ -172,6 +177,7 @@ impl ToolSpec {
             filter: FilterMode::ChangedLines,
             ok_codes: None,
             imports_project: false,
+            whole_project: false,
             explain: format!(
                 "## What it does\nRuns `{id}`, declared in the project's config.\n\
                  ## Why it matters\nThe project made it part of its Definition of Done.\n\
