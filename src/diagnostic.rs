@@ -271,7 +271,7 @@ pub struct TestCaseResult {
 pub struct Facts {
     pub tests: Vec<TestCaseResult>,
     /// The program that ran, with where it was found.
-    pub tool: Option<ToolFact>,
+    pub tool: Option<Box<ToolFact>>,
     /// How many files a native check looked at.
     pub files_checked: Option<usize>,
     /// The tests the change added or modified, with this run's outcome

@@ -121,7 +121,7 @@ pub async fn run(
                 check_report(&known[&spec.id], &check, outcome, began.elapsed(), &scope);
             // Which program ran (or was to run), whatever the outcome.
             if let Some(Ok(tool)) = &tool {
-                report.facts.tool = Some(tool.fact());
+                report.facts.tool = Some(Box::new(tool.fact()));
             }
             finished(progress.as_ref(), &report);
             vec![report]

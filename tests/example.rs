@@ -41,7 +41,7 @@ fn upload_service_passes_with_provisioning_from_scratch() {
     let run = common::Run::of(&mut command);
     assert_eq!(run.code, 0, "{run}");
     assert!(
-        run.stderr.contains("dod: installing"),
+        run.stderr.contains("building (first run only"),
         "provisioning is shown: {run}"
     );
     assert!(run.stderr.contains("managed environment ready"), "{run}");

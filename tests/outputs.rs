@@ -64,9 +64,15 @@ fn json_has_the_documented_shape() {
             "kind",
             "status",
             "summary",
-            "title"
+            "title",
+            "tool"
         ]
     );
+    assert_eq!(
+        keys(&ruff["tool"]),
+        ["pinned_by", "program", "source", "version"]
+    );
+    assert_eq!(ruff["tool"]["version"], "0.17.6");
     let finding = &ruff["findings"]
         .as_array()
         .unwrap()

@@ -35,6 +35,7 @@ pub fn run(args: &CheckArgs, stdout: &mut dyn Write) -> anyhow::Result<ExitStatu
         quiet: settings.quiet,
     };
     render::terminal::render(&report, style, stdout)?;
+    record_outputs(args, &settings.root);
     write_outputs(&report, args)?;
     if args.github || std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
         github_outputs(&report, stdout)?;
@@ -113,7 +114,12 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
                     )
                 };
                 match change {
-                    Ok(change) => Scope::Change(change),
+                    Ok(mut change) => {
+                        // dod's own outputs are never part of the change.
+                        let own = own_outputs(args, &settings.root);
+                        change.files.retain(|file| !own.contains(&file.path));
+                        Scope::Change(change)
+                    }
                     Err(error) => Scope::Broken(error),
                 }
             }
@@ -141,6 +147,70 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
 }
 
 /// The output files a run was asked for.
+/// Where dod records the outputs it wrote in this repository, so that a
+/// later run leaves them out of the change: a file in the git directory,
+/// one absolute path per line.
+fn outputs_record(root: &Path) -> Option<PathBuf> {
+    git::git_dir(root).map(|dir| dir.join("dod-outputs"))
+}
+
+/// The output files of this run and of earlier runs in this repository,
+/// project-relative: never part of the change, never documentation.
+fn own_outputs(args: &CheckArgs, root: &Path) -> Vec<String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut paths: Vec<PathBuf> = output_paths(args)
+        .into_iter()
+        .flatten()
+        .map(|path| cwd.join(path))
+        .collect();
+    if let Some(text) = outputs_record(root).and_then(|file| std::fs::read_to_string(file).ok()) {
+        paths.extend(
+            text.lines()
+                .filter(|line| !line.is_empty())
+                .map(PathBuf::from),
+        );
+    }
+    paths
+        .iter()
+        .filter_map(|path| {
+            let path = absolute(path);
+            path.strip_prefix(root)
+                .ok()
+                .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
+
+/// A path with `.` and `..` folded and its folder's links resolved.
+fn absolute(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
+            .map_or_else(|_| path.to_owned(), |parent| parent.join(name)),
+        _ => path.to_owned(),
+    }
+}
+
+/// Adds this run's outputs to the record (see `outputs_record`).
+fn record_outputs(args: &CheckArgs, root: &Path) {
+    let Some(record) = outputs_record(root) else {
+        return;
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut known: Vec<String> = std::fs::read_to_string(&record)
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let before = known.len();
+    for path in output_paths(args).into_iter().flatten() {
+        let path = absolute(&cwd.join(path)).display().to_string();
+        if !known.contains(&path) {
+            known.push(path);
+        }
+    }
+    if known.len() != before {
+        let _ = std::fs::write(&record, known.join("\n") + "\n");
+    }
+}
+
 fn output_paths(args: &CheckArgs) -> [Option<&PathBuf>; 4] {
     [
         args.report.as_ref(),

@@ -125,11 +125,12 @@ impl TestRules {
     }
 }
 
+/// A config section's options with their values.
+type Options = Vec<(String, Vec<String>)>;
+
 /// The file pytest reads its options from, with them: the first of
 /// `pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg` that has the section.
-fn config(
-    read: impl Fn(&str) -> Option<String>,
-) -> Option<(&'static str, Vec<(String, Vec<String>)>)> {
+fn config(read: impl Fn(&str) -> Option<String>) -> Option<(&'static str, Options)> {
     let candidates: [(&str, Section); 4] = [
         ("pytest.ini", Section::Ini("pytest")),
         ("pyproject.toml", Section::Pyproject),
@@ -158,19 +159,23 @@ pub fn no_tests_hint(root: &std::path::Path) -> String {
             .find(|(name, _)| name == key)
             .map(|(_, values)| values.clone())
     };
-    let patterns = get("python_files").unwrap_or_else(|| vec!["test_*.py".into(), "*_test.py".into()]);
+    let patterns =
+        get("python_files").unwrap_or_else(|| vec!["test_*.py".into(), "*_test.py".into()]);
     let origin = match (file, get("python_files").is_some()) {
         (Some(file), true) => format!("from {file}"),
         _ => "pytest's default".to_owned(),
     };
     let rules = TestRules::from_values(Some(patterns.clone()), None, None);
-    let python = crate::python::discover(root, root.join(".git").exists(), crate::python::is_python);
+    let python =
+        crate::python::discover(root, root.join(".git").exists(), crate::python::is_python);
     let matching: Vec<&String> = python
         .iter()
         .filter(|path| {
             let name = path.rsplit('/').next().unwrap_or(path);
             rules.files.iter().any(|pattern| match pattern {
-                Pattern::Glob(glob) if glob.glob().glob().contains('/') => glob.is_match(path.as_str()),
+                Pattern::Glob(glob) if glob.glob().glob().contains('/') => {
+                    glob.is_match(path.as_str())
+                }
                 pattern => pattern.matches(name),
             })
         })
@@ -212,17 +217,16 @@ pub fn no_tests_hint(root: &std::path::Path) -> String {
                 dir == "." || path.starts_with(&format!("{dir}/")) || path == dir
             })
         };
-        if let Some(outside) = matching.iter().find(|path| !inside(path)) {
-            if !matching.iter().any(|path| inside(path)) {
-                return format!(
-                    "`testpaths` in {} ({}) holds none of the project's {} test file{} (e.g. \
-                     `{outside}`): add its folder to `testpaths`",
-                    file.unwrap_or("the config"),
-                    testpaths.join(", "),
-                    matching.len(),
-                    if matching.len() == 1 { "" } else { "s" }
-                );
-            }
+        if !matching.iter().any(|path| inside(path)) {
+            return format!(
+                "`testpaths` in {} ({}) holds none of the project's {} test file{} (e.g. \
+                 `{}`): add its folder to `testpaths`",
+                file.unwrap_or("the config"),
+                testpaths.join(", "),
+                matching.len(),
+                if matching.len() == 1 { "" } else { "s" },
+                matching[0]
+            );
         }
     }
     format!(

@@ -254,12 +254,12 @@ pub mod sample {
             ],
         );
         let mut ruff = ruff;
-        ruff.facts.tool = Some(crate::diagnostic::ToolFact {
+        ruff.facts.tool = Some(Box::new(crate::diagnostic::ToolFact {
             program: "/home/dev/.cache/dod/envs/app-1f2e3d4c5b6a7988/bin/ruff".to_owned(),
             source: "managed environment",
             version: Some("0.17.6".to_owned()),
             pinned_by: Some("dod's pin ruff==0.17.6".to_owned()),
-        });
+        }));
         let checks = vec![bandit, warn, mypy, pytest, ruff];
         let items = Report::items_from(&checks, &[]);
         Report {

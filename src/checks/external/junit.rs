@@ -49,8 +49,7 @@ fn collection_reason(test: &TestCaseResult) -> Option<String> {
         .lines()
         .filter_map(|line| line.strip_prefix("E "))
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('^'))
-        .next_back()?;
+        .rfind(|line| !line.is_empty() && !line.starts_with('^'))?;
     Some(last.to_owned())
 }
 

@@ -78,10 +78,7 @@ pub enum Owner {
     /// A package or module of the project itself (`app`, `src/app`).
     Project { top: String, src_layout: bool },
     /// A dependency the project declares, in this file.
-    Declared {
-        distribution: String,
-        file: String,
-    },
+    Declared { distribution: String, file: String },
     /// Nobody declares it.
     Undeclared { distribution: String },
 }
@@ -133,7 +130,10 @@ fn distribution_names(module: &str) -> Vec<String> {
 /// dependencies, with what it declares.
 fn declarations(root: &Path) -> Vec<(String, Vec<dependencies::Requirement>)> {
     let mut paths: Vec<String> = Vec::new();
-    for (dir, prefix) in [(root.to_owned(), ""), (root.join("requirements"), "requirements/")] {
+    for (dir, prefix) in [
+        (root.to_owned(), ""),
+        (root.join("requirements"), "requirements/"),
+    ] {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = format!("{prefix}{name}");
@@ -159,9 +159,15 @@ pub fn explain(module: &str, owner: &Owner, tool: &ResolvedTool, what: &str) -> 
     let place = match tool.source {
         ToolSource::Managed => format!(
             "dod's managed environment (`{}`)",
-            tool.python.parent().and_then(Path::parent).unwrap_or(&tool.python).display()
+            tool.python
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(&tool.python)
+                .display()
         ),
-        ToolSource::ProjectVenv => format!("the project's virtualenv (`{}`)", tool.python.display()),
+        ToolSource::ProjectVenv => {
+            format!("the project's virtualenv (`{}`)", tool.python.display())
+        }
         ToolSource::Path | ToolSource::Config => format!(
             "the environment of `{}` (found on {}), which is not the project's",
             tool.program.display(),

@@ -120,13 +120,18 @@ pub async fn run(
             )));
         }
     };
-    let mut outcome = interpret(spec, tool, code, &output, junit_text.as_deref(), root);
-    if let Outcome::Ran(ran) = &mut outcome {
-        match importers(check, scope, root) {
-            Ok(found) => ran.facts.importers = found,
-            Err(error) => ran.errors.push(error),
+    // Reading the output may read the project (git, files): off the
+    // async workers.
+    let mut outcome = tokio::task::block_in_place(|| {
+        let mut outcome = interpret(spec, tool, code, &output, junit_text.as_deref(), root);
+        if let Outcome::Ran(ran) = &mut outcome {
+            match importers(check, scope, root) {
+                Ok(found) => ran.facts.importers = found,
+                Err(error) => ran.errors.push(error),
+            }
         }
-    }
+        outcome
+    });
     if let Outcome::Ran(ran) = &mut outcome
         && output.truncated
     {
