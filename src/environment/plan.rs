@@ -305,34 +305,73 @@ fn declared(root: &Path, uv: bool) -> Declared {
     found
 }
 
-/// `requirements*.txt` at the root and `requirements/*.txt`, sorted; a
-/// documentation file (`requirements-docs.txt`) is not the test run's.
+/// The requirements files a test run needs, sorted: the runtime ones
+/// (`requirements.txt`, `requirements/base.txt`, ...), the test ones and
+/// the typing/lint ones; the general dev file only when there is no test
+/// file (it often pins docs and release tools too). Variants for other
+/// runs (`tests-min.txt`, `tests-dev.txt` from git heads, `docs.txt`,
+/// `build.txt`) are left out: installed together they conflict.
 fn requirement_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
+    const RUNTIME: [&str; 7] = [
+        "",
+        "base",
+        "common",
+        "main",
+        "prod",
+        "production",
+        "requirements",
+    ];
+    const TESTS: [&str; 3] = ["test", "tests", "testing"];
+    const CHECKS: [&str; 4] = ["typing", "types", "lint", "mypy"];
+    const DEV: [&str; 3] = ["dev", "devel", "development"];
+    let mut candidates: Vec<(PathBuf, String)> = Vec::new();
     let is_txt = |path: &Path| path.extension().is_some_and(|ext| ext == "txt");
-    let is_docs = |path: &Path| {
-        path.file_stem()
-            .is_some_and(|stem| stem.to_string_lossy().contains("doc"))
-    };
-    if let Ok(entries) = std::fs::read_dir(root) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("requirements") && is_txt(&path) && path.is_file() {
-                files.push(path);
-            }
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // `requirements-dev.txt`, `requirements_test.txt`, `dev-requirements.txt`.
+        let stem = name.trim_end_matches(".txt");
+        let kind = if let Some(rest) = stem.strip_prefix("requirements") {
+            rest.trim_start_matches(['-', '_', '.'])
+        } else if let Some(rest) = stem.strip_suffix("requirements") {
+            rest.trim_end_matches(['-', '_', '.'])
+        } else {
+            continue;
+        };
+        if is_txt(&path) && path.is_file() {
+            candidates.push((path.clone(), kind.to_ascii_lowercase()));
         }
     }
-    if let Ok(entries) = std::fs::read_dir(root.join("requirements")) {
-        files.extend(
-            entries
-                .flatten()
-                .map(|entry| entry.path())
-                .filter(|path| is_txt(path) && path.is_file()),
-        );
+    for entry in std::fs::read_dir(root.join("requirements"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let path = entry.path();
+        if is_txt(&path) && path.is_file() {
+            let stem = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            candidates.push((path, stem));
+        }
     }
-    files.retain(|path| !is_docs(path));
+    let of = |kinds: &[&str]| -> Vec<PathBuf> {
+        candidates
+            .iter()
+            .filter(|(_, kind)| kinds.contains(&kind.as_str()))
+            .map(|(path, _)| path.clone())
+            .collect()
+    };
+    let mut files = of(&RUNTIME);
+    let tests = of(&TESTS);
+    if tests.is_empty() {
+        files.extend(of(&DEV));
+    }
+    files.extend(tests);
+    files.extend(of(&CHECKS));
     files.sort();
+    files.dedup();
     files
 }
 
@@ -597,6 +636,42 @@ mod tests {
             PinnedBy::Project("requirements-dev.txt".into())
         );
         assert_eq!(plan.editable, None);
+    }
+
+    /// Flask's own `requirements/`: the test and typing files, not the
+    /// variants for other runs nor the dev file that pins docs tools.
+    #[test]
+    fn only_the_requirements_of_a_test_run_are_installed() {
+        let dir = project(&[
+            ("requirements/build.txt", "build\n"),
+            ("requirements/dev.txt", "-r docs.txt\n"),
+            ("requirements/docs.txt", "sphinx\n"),
+            (
+                "requirements/tests-dev.txt",
+                "https://example.invalid/werkzeug.tar.gz\n",
+            ),
+            ("requirements/tests-min.txt", "werkzeug==3.0.0\n"),
+            ("requirements/tests.txt", "pytest==8.3.3\n"),
+            ("requirements/typing.txt", "mypy==1.13.0\n"),
+            ("dev-requirements.txt", "ruff\n"),
+        ]);
+        let plan = Plan::new(dir.path(), &pins(), true);
+        let names: Vec<String> = plan
+            .requirement_files
+            .iter()
+            .map(|file| crate::python::relative_path(file, dir.path()))
+            .collect();
+        assert_eq!(names, ["requirements/tests.txt", "requirements/typing.txt"]);
+        let dir = project(&[
+            ("dev-requirements.txt", "ruff\n"),
+            ("requirements.txt", "flask\n"),
+        ]);
+        let plan = Plan::new(dir.path(), &pins(), true);
+        assert_eq!(
+            plan.requirement_files.len(),
+            2,
+            "without a test file, the dev file"
+        );
     }
 
     #[test]
