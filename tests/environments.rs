@@ -486,3 +486,22 @@ fn own_output_files_are_never_part_of_the_change() {
     assert_eq!(files, ["app/calc.py"], "{second}");
     assert!(!second.stdout.contains("dod-report.md"), "{second}");
 }
+
+/// A base that cannot be found is reported before anything is installed:
+/// no environment is built for a run that cannot judge the change.
+#[test]
+fn a_broken_base_is_reported_before_any_provisioning() {
+    let project = Project::new();
+    common::done_change(&project);
+    project.commit("change");
+    let path = fresh_path(false);
+    let run = project.check_with(
+        &["--base", "no-such-branch"],
+        path.path().to_str().unwrap(),
+        &[],
+    );
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stdout.contains("no-such-branch"), "{run}");
+    assert!(!run.stderr.contains("managed environment"), "{run}");
+    assert!(!project.cache.path().join("envs").exists(), "{run}");
+}

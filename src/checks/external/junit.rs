@@ -234,6 +234,13 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].node_id, "tests/test_broken.py");
         assert_eq!(findings(&tests)[0].rule, "test-error");
+        assert!(
+            findings(&tests)[0]
+                .message
+                .ends_with("could not be collected: ModuleNotFoundError: No module named 'x'"),
+            "{}",
+            findings(&tests)[0].message
+        );
     }
 
     /// pytest 7.4 and 8.2 (with pytest-xdist too) write the timestamp

@@ -570,6 +570,49 @@ mod tests {
         assert_eq!(args, ["check", "./--exclude=*.py", "./-rf.py", "app/x.py"]);
     }
 
+    fn pytest_exit(code: i32, stdout: &str) -> Outcome {
+        let pytest = spec::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|spec| spec.parser == ParserKind::JunitXml)
+            .unwrap();
+        let output = ProcessOutput {
+            exit: Exit::Code(code),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+            truncated: false,
+        };
+        let root = tempfile::tempdir().unwrap();
+        interpret(&pytest, &tool(), code, &output, None, root.path())
+    }
+
+    #[test]
+    fn pytest_exits_3_and_4_are_environment_errors_that_say_why() {
+        let Outcome::Errored(CheckError::Tool(usage)) = pytest_exit(
+            4,
+            "ERROR: usage: pytest [options]\npytest: error: unrecognized arguments: --cov=app\n",
+        ) else {
+            panic!("exit 4 is an error");
+        };
+        assert!(usage.contains("plugin"), "{usage}");
+        assert!(usage.contains("--cov=app"), "the tool's words: {usage}");
+        let Outcome::Errored(CheckError::Tool(internal)) = pytest_exit(
+            3,
+            "INTERNALERROR> Traceback\nINTERNALERROR> KeyError: 'x'\n",
+        ) else {
+            panic!("exit 3 is an error");
+        };
+        assert!(internal.contains("internal error"), "{internal}");
+        // A conftest that cannot import a module: the module is named.
+        let Outcome::Errored(CheckError::Tool(conftest)) = pytest_exit(
+            4,
+            "ImportError while loading conftest '/p/tests/conftest.py'.\nE   ModuleNotFoundError: No module named 'boto3'\n",
+        ) else {
+            panic!("exit 4 is an error");
+        };
+        assert!(conftest.contains("`boto3`"), "{conftest}");
+    }
+
     #[test]
     fn relative_paths_stay_and_absolute_ones_are_made_relative() {
         assert_eq!(
