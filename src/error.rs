@@ -80,6 +80,14 @@ pub enum UsageError {
         "git is not installed or not on PATH; install git, or pass `--all` outside a repository"
     )]
     GitMissing,
+    #[error(
+        "the enclosing repository `{}` ignores this project (`{prefix}`), so git sees no change \
+         in it and dod has nothing it may check; `git check-ignore -v {prefix}` says which \
+         rule ignores it: make the project a repository of its own (`git init`), un-ignore it, \
+         or pass `--all`",
+        top.display()
+    )]
+    ProjectIgnored { top: PathBuf, prefix: String },
     #[error("cannot write `{}`", path.display())]
     Write {
         path: PathBuf,

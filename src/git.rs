@@ -345,6 +345,14 @@ pub fn contents_at(
     parse_batch(&output.stdout, &names).map_err(|message| failed("git cat-file --batch", message))
 }
 
+/// Whether git ignores `path` (relative to the repository root `top`).
+pub fn is_ignored(top: &Path, path: &str) -> bool {
+    let spec = ProcessSpec::new("git", top)
+        .args(["check-ignore", "-q", "--", path])
+        .env("GIT_OPTIONAL_LOCKS", "0");
+    process::run_blocking(&spec).is_ok_and(|output| output.exit == Exit::Code(0))
+}
+
 /// The Python files under `root` (tracked or untracked, not ignored) whose
 /// text contains any of `needles`, project-relative: one `git grep`.
 /// Exit 1 (no match) is an empty list.
@@ -408,8 +416,15 @@ fn parse_batch(mut output: &[u8], paths: &[&str]) -> Result<BTreeMap<String, Vec
             .ok_or_else(|| format!("the output ended before `{path}`"))?;
         let header = String::from_utf8_lossy(&output[..end]).into_owned();
         output = &output[end + 1..];
+        // Each request is a blob id the commit's tree lists: git not having
+        // it is an incomplete object store (a partial clone offline, a
+        // corrupt repository), never a file that was not there.
         if header.ends_with(" missing") || header.ends_with(" ambiguous") {
-            continue;
+            return Err(format!(
+                "the commit lists `{path}` but git cannot read its contents (`{header}`): the \
+                 repository is incomplete (a partial or shallow clone?); `git fetch` the base, \
+                 or check it with `git fsck`"
+            ));
         }
         let mut fields = header.split(' ');
         let (Some(_), Some(kind), Some(size)) = (fields.next(), fields.next(), fields.next())
@@ -831,12 +846,14 @@ mod tests {
     }
 
     #[test]
-    fn batch_output_gives_contents_and_skips_missing() {
-        let output = b"abc blob 3\nx=1\nnew.py missing\ndef blob 0\n\n";
-        let found = parse_batch(output, &["a.py", "new.py", "empty.py"]).unwrap();
+    fn batch_output_gives_contents_and_a_missing_blob_is_an_error() {
+        let output = b"abc blob 3\nx=1\ndef blob 0\n\n";
+        let found = parse_batch(output, &["a.py", "empty.py"]).unwrap();
         assert_eq!(found["a.py"], b"x=1");
-        assert!(!found.contains_key("new.py"));
         assert_eq!(found["empty.py"], b"");
+        // The tree lists it, git cannot read it: never "no base version".
+        let missing = parse_batch(b"abc blob 3\nx=1\nbbb missing\n", &["a.py", "new.py"]);
+        assert!(missing.unwrap_err().contains("`new.py`"));
         assert!(parse_batch(b"abc blob 9\nshort\n", &["a.py"]).is_err());
     }
 

@@ -82,12 +82,19 @@ impl Verdict {
         }
     }
 
+    /// A run in which every item skipped verified nothing: never done.
     pub fn of(items: &[ItemReport]) -> Verdict {
         match items.iter().map(|item| item.status).max() {
             Some(Status::Error) => Verdict::Error,
             Some(Status::Fail) => Verdict::NotDone,
-            _ => Verdict::Done,
+            None | Some(Status::Skip) => Verdict::Error,
+            Some(Status::Pass | Status::Warn) => Verdict::Done,
         }
+    }
+
+    /// Whether the verdict is an error only because nothing was verified.
+    pub fn nothing_verified(items: &[ItemReport]) -> bool {
+        items.iter().all(|item| item.status == Status::Skip)
     }
 }
 

@@ -361,6 +361,7 @@ fn a_named_task_file_that_does_not_exist_is_exit_2() {
     assert_eq!(run.code, 2, "{run}");
     assert!(run.stderr.contains("docs/TASK.md"), "{run}");
     project.write("dod.toml", "");
+    common::done_change(&project);
     let run = project.check(&["--only", "print-calls"]);
     assert_eq!(
         run.code, 0,
@@ -408,4 +409,74 @@ fn a_run_without_a_report_removes_the_previous_outputs() {
     assert_eq!(run.code, 2, "{run}");
     assert!(!report.exists(), "the earlier report is gone: {run}");
     assert!(run.json.is_none(), "{run}");
+}
+
+/// A run in which every item skipped verified nothing: never `done`. A
+/// project that its enclosing repository ignores says so.
+#[test]
+fn a_run_that_verified_nothing_is_never_done() {
+    let project = Project::new();
+    let run = project.check(&["--only", "print-calls", "--no-provision"]);
+    assert_eq!(run.code, 2, "an empty change: {run}");
+    assert_eq!(run.verdict(), "error", "{run}");
+    assert!(run.stdout.contains("nothing was verified"), "{run}");
+
+    let outer = Project::empty();
+    outer.write(
+        ".gitignore",
+        "vendored/
+",
+    );
+    outer.write("README.md", "outer\n");
+    outer.commit("outer");
+    outer.write("vendored/app/x.py", "print('hi')\n");
+    let mut command = common::dod();
+    command.current_dir(outer.path().join("vendored")).args([
+        "check",
+        "--only",
+        "print-calls",
+        "--no-provision",
+    ]);
+    let run = Run::of(&mut command);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stderr.contains("ignores this project (`vendored/`)"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("git check-ignore -v vendored/"),
+        "{run}"
+    );
+}
+
+/// A base version git cannot read (an object missing from the store) is an
+/// error of the change checks, never "no base version" (which would make
+/// every function of the file look new).
+#[test]
+fn a_base_version_git_cannot_read_is_an_error() {
+    let project = Project::new();
+    project.write(
+        "app/calc.py",
+        &format!("{}\n\ndef sub(a: int, b: int) -> int:\n    \"\"\"Difference.\"\"\"\n    return a - b\n", common::CALC),
+    );
+    project.commit("sub");
+    let blob = project.git(&["rev-parse", "main:app/calc.py"]);
+    let blob = blob.trim();
+    let object = project
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&object).unwrap();
+    let run = project.check(&["--only", "handoff-breaking,api-docs", "--no-provision"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert_eq!(run.check("handoff-breaking")["status"], "error", "{run}");
+    // git itself cannot diff it; a store missing only what `cat-file`
+    // reads is `git::tests::batch_output_gives_contents_and_a_missing_blob_is_an_error`.
+    let summary = run.check("handoff-breaking")["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!("unable to read {blob}")),
+        "{summary}"
+    );
+    assert!(run.findings("handoff-breaking").is_empty(), "{run}");
 }

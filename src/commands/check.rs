@@ -113,6 +113,16 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
                         &ci,
                     )
                 };
+                if !settings.repo_prefix.is_empty()
+                    && let Some(top) = &settings.repository
+                    && git::is_ignored(top, &settings.repo_prefix)
+                {
+                    return Err(UsageError::ProjectIgnored {
+                        top: top.clone(),
+                        prefix: settings.repo_prefix.clone(),
+                    }
+                    .into());
+                }
                 match change {
                     Ok(mut change) => {
                         // dod's own outputs are never part of the change.

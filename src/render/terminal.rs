@@ -175,6 +175,13 @@ fn verdict_line(report: &Report, style: Style) -> String {
             Status::Fail,
             &format!("not done: {} ({seconds:.1}s)", ids(Status::Fail).join(", ")),
         ),
+        Verdict::Error if Verdict::nothing_verified(&report.items) => style.paint(
+            Status::Error,
+            &format!(
+                "error: nothing was verified: every item skipped (no file the selected checks \
+                 read is in scope), and dod never calls that done ({seconds:.1}s)"
+            ),
+        ),
         Verdict::Error => style.paint(
             Status::Error,
             &format!(
