@@ -142,6 +142,33 @@ fn hook_lets_a_done_task_stop() {
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
 }
 
+/// The agent's `cwd` is a subdirectory: the hook still gates the whole
+/// project with the repository's config, so a test failing elsewhere blocks.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn hook_from_a_subdirectory_gates_the_whole_project() {
+    let project = Project::new();
+    project.write("dod.toml", "[checks.pytest]\ntimeout = 120\n");
+    project.write("docs/notes/x.txt", "notes\n");
+    project.write(
+        "tests/test_other.py",
+        "def test_elsewhere() -> None:\n    assert 1 == 2\n",
+    );
+    common::done_change(&project);
+    let event = serde_json::json!({
+        "cwd": project.path().join("docs/notes"),
+        "hook_event_name": "Stop",
+        "stop_hook_active": false,
+    })
+    .to_string();
+    let run = hook(&project, &event);
+    assert_eq!(run.code, 0, "{run}");
+    let decision: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(decision["decision"], "block", "{run}");
+    let reason = decision["reason"].as_str().unwrap();
+    assert!(reason.contains("test_elsewhere"), "{reason}");
+}
+
 #[test]
 #[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn hook_blocks_a_task_that_is_not_done() {

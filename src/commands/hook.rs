@@ -45,7 +45,7 @@ pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<E
         None => std::env::current_dir()
             .context("no `cwd` in the hook input and no current directory")?,
     };
-    let args = CheckArgs::for_hook(path);
+    let args = CheckArgs::for_hook(project_root(&path));
     let (report, settings) = match gate(&args, Profile::Hook) {
         Ok(done) => done,
         Err(error) => {
@@ -75,6 +75,35 @@ pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<E
     }
 }
 
+/// The project the agent worked in, from its `cwd` upward (never above the
+/// repository): the nearest folder with dod's config, else the nearest
+/// Python project (`pyproject.toml`, `setup.py`, `setup.cfg`), else the
+/// repository's root. An agent in `app/models/` is gated on its project.
+fn project_root(cwd: &Path) -> PathBuf {
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_owned());
+    let top = crate::git::toplevel(&cwd)
+        .ok()
+        .flatten()
+        .map(|top| std::fs::canonicalize(&top).unwrap_or(top));
+    let Some(top) = top else {
+        return cwd;
+    };
+    let upward = || {
+        cwd.ancestors()
+            .take_while(|dir| dir.starts_with(&top))
+            .map(Path::to_path_buf)
+    };
+    let is_project = |dir: &PathBuf| {
+        ["pyproject.toml", "setup.py", "setup.cfg"]
+            .iter()
+            .any(|name| dir.join(name).is_file())
+    };
+    upward()
+        .find(|dir| crate::config::has_config(dir))
+        .or_else(|| upward().find(is_project))
+        .unwrap_or(top)
+}
+
 /// Where the hook writes the full report: in the checkout's own git
 /// directory (a worktree's too), so it is never part of the change and no
 /// other checkout shares it; outside a repository, a new private file in
@@ -95,6 +124,21 @@ fn report_path(repository: Option<&Path>) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_project_is_found_from_the_cwd_upward() {
+        let repo = crate::git::test_support::repository("main");
+        let root = repo.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("svc/app/models")).unwrap();
+        std::fs::write(root.join("svc/pyproject.toml"), "[project]\nname='svc'\n").unwrap();
+        let models = root.join("svc/app/models");
+        assert_eq!(project_root(&models), root.join("svc"), "the nearest project");
+        std::fs::write(root.join("dod.toml"), "").unwrap();
+        assert_eq!(project_root(&models), root, "the repository's config wins");
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::remove_file(root.join("dod.toml")).unwrap();
+        assert_eq!(project_root(&root.join("docs")), root, "else the repository");
+    }
 
     #[test]
     fn each_worktree_has_its_own_report_and_outside_a_repository_it_is_private() {

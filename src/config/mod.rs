@@ -4,5 +4,5 @@
 mod options;
 mod settings;
 
-pub use options::{CheckOptions, ConfigSource, HookOptions, HookPytest, Options, load};
+pub use options::{CheckOptions, ConfigSource, HookOptions, HookPytest, Options, has_config, load};
 pub use settings::{CheckSettings, FilterMode, Settings};

@@ -141,6 +141,16 @@ struct PyprojectTool {
     dod: Option<RawOptions>,
 }
 
+/// Whether `dir` holds dod's config: `dod.toml`, or `[tool.dod]` in
+/// `pyproject.toml`.
+pub fn has_config(dir: &Path) -> bool {
+    dir.join("dod.toml").is_file()
+        || std::fs::read_to_string(dir.join("pyproject.toml"))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_some_and(|table| table.get("tool").and_then(|tool| tool.get("dod")).is_some())
+}
+
 /// Reads `dod.toml`, else `[tool.dod]` in `pyproject.toml`, else defaults.
 pub fn load(root: &Path) -> Result<(Options, ConfigSource), ConfigError> {
     let dod_toml = root.join("dod.toml");
