@@ -198,6 +198,10 @@ pub struct Finding {
     pub severity: Severity,
     /// How to make it go away, when the check knows.
     pub fix: Option<String>,
+    /// The raw value of a secret the check found, so that the report can be
+    /// masked wherever it shows up (a test id, a tool's message). Taken out
+    /// by the runner before anything renders; never shown.
+    pub secret: Option<String>,
 }
 
 impl Finding {
@@ -208,7 +212,14 @@ impl Finding {
             message: message.into(),
             severity: Severity::Error,
             fix: None,
+            secret: None,
         }
+    }
+
+    /// Carries the secret's raw value to the redaction pass.
+    pub fn with_secret(mut self, value: &str) -> Finding {
+        self.secret = Some(value.to_owned());
+        self
     }
 
     pub fn with_severity(mut self, severity: Severity) -> Finding {

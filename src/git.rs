@@ -185,7 +185,7 @@ pub fn toplevel(dir: &Path) -> Result<Option<PathBuf>, GitMissing> {
     match git(dir, &["rev-parse", "--show-toplevel"]) {
         Ok(out) => Ok(Some(PathBuf::from(out.trim_end_matches('\n')))),
         Err(GitFailure::Spawn) => Err(GitMissing),
-        Err(GitFailure::Failed(_)) => Ok(None),
+        Err(_) => Ok(None),
     }
 }
 
@@ -380,13 +380,10 @@ fn python_files_grep(root: &Path, patterns: &[&str]) -> Result<Vec<String>, Chan
             .filter(|path| !path.is_empty())
             .map(str::to_owned)
             .collect()),
-        Err(GitFailure::Failed(stderr)) if stderr.is_empty() => Ok(Vec::new()),
+        Err(GitFailure::NoMatch) => Ok(Vec::new()),
         Err(failure) => Err(ChangeError::Git {
             command: format!("git {}", args.join(" ")),
-            stderr: match failure {
-                GitFailure::Spawn => "git could not be started".to_owned(),
-                GitFailure::Failed(stderr) => stderr,
-            },
+            stderr: failure.reason(),
         }),
     }
 }
@@ -729,31 +726,63 @@ fn unquote(path: &str) -> String {
 
 enum GitFailure {
     Spawn,
+    /// Exit 1 with nothing on stderr: `git grep` found nothing.
+    NoMatch,
     Failed(String),
+    TimedOut,
+}
+
+/// How long one git command may take.
+const GIT_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl GitFailure {
+    /// Why, in words; never empty.
+    fn reason(self) -> String {
+        match self {
+            GitFailure::Spawn => "git could not be started".to_owned(),
+            GitFailure::NoMatch => "exit 1, and git said nothing".to_owned(),
+            GitFailure::Failed(stderr) => stderr,
+            GitFailure::TimedOut => format!(
+                "git did not finish in {} s and was stopped: a `.gitattributes` filter or \
+                 textconv, or a hook, that hangs? `GIT_TRACE=1` on the command shows which",
+                GIT_TIMEOUT.as_secs()
+            ),
+        }
+    }
 }
 
 /// Runs git, read-only: `GIT_OPTIONAL_LOCKS=0` keeps `git diff` from
 /// refreshing the index (and taking `index.lock`) behind the user's back,
 /// which also lets dod run several reads at once.
 fn git(dir: &Path, args: &[&str]) -> Result<String, GitFailure> {
+    git_within(dir, args, GIT_TIMEOUT)
+}
+
+fn git_within(dir: &Path, args: &[&str], timeout: Duration) -> Result<String, GitFailure> {
     let spec = ProcessSpec::new("git", dir)
         .args(args)
         .env("GIT_OPTIONAL_LOCKS", "0")
-        .timeout(Duration::from_secs(120));
+        .timeout(timeout);
     let output = process::run_blocking(&spec).map_err(|_| GitFailure::Spawn)?;
+    let stderr = output.stderr_text().trim().to_owned();
     match output.exit {
         Exit::Code(0) => Ok(output.stdout_text()),
-        _ => Err(GitFailure::Failed(output.stderr_text().trim().to_owned())),
+        Exit::Code(1) if stderr.is_empty() => Err(GitFailure::NoMatch),
+        Exit::TimedOut => Err(GitFailure::TimedOut),
+        Exit::Signal(signal) => Err(GitFailure::Failed(format!(
+            "git was killed by signal {signal}"
+        ))),
+        Exit::Code(code) if stderr.is_empty() => Err(GitFailure::Failed(format!(
+            "exit {code}, and git said nothing"
+        ))),
+        Exit::Code(_) => Err(GitFailure::Failed(stderr)),
     }
 }
 
 fn run_git(dir: &Path, args: &[&str]) -> Result<String, ChangeError> {
     git(dir, args).map_err(|failure| ChangeError::Git {
         command: format!("git {}", args.join(" ")),
-        stderr: match failure {
-            GitFailure::Spawn => "git could not be started".to_owned(),
-            GitFailure::Failed(stderr) => stderr,
-        },
+        stderr: failure.reason(),
     })
 }
 
@@ -833,6 +862,23 @@ mod tests {
                 (FileStatus::Added, None, "n.py".to_owned()),
             ]
         );
+    }
+
+    /// A `.gitattributes` filter that hangs: stopped, and the reason says
+    /// what to look at, never an empty message.
+    #[test]
+    fn a_git_that_hangs_is_stopped_with_a_reason() {
+        let repo = test_support::repository("main");
+        std::fs::write(repo.path().join(".gitattributes"), "*.py filter=hang\n").unwrap();
+        test_support::git(repo.path(), &["config", "filter.hang.clean", "sleep 30"]);
+        std::fs::write(repo.path().join("x.py"), "x = 1\n").unwrap();
+        let started = std::time::Instant::now();
+        let failure = git_within(repo.path(), &["add", "x.py"], Duration::from_millis(500))
+            .err()
+            .expect("it hangs");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let reason = failure.reason();
+        assert!(reason.contains(".gitattributes"), "{reason}");
     }
 
     #[test]

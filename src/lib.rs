@@ -17,6 +17,7 @@ mod git;
 mod model;
 mod process;
 mod python;
+mod redact;
 mod render;
 mod report;
 mod runner;

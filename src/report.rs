@@ -45,6 +45,9 @@ pub struct CheckReport {
     pub facts: Facts,
     /// The check's documentation (`dod explain`), for SARIF rules.
     pub explanation: String,
+    /// The raw values of the secrets the check found, in or outside the
+    /// change: the redaction pass masks them everywhere, then empties this.
+    pub secrets: Vec<String>,
 }
 
 /// Why an item was not checked, when no check served it.

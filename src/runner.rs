@@ -456,6 +456,7 @@ fn check_report(
         findings: Vec::new(),
         hidden: 0,
         facts: Default::default(),
+        secrets: Vec::new(),
     };
     match outcome {
         Outcome::Skipped(reason) => report.skipped = Some(reason),
@@ -463,7 +464,12 @@ fn check_report(
             report.status = Status::Error;
             report.errors.push(error);
         }
-        Outcome::Ran(ran) => {
+        Outcome::Ran(mut ran) => {
+            report.secrets = ran
+                .findings
+                .iter_mut()
+                .filter_map(|finding| finding.secret.take())
+                .collect();
             let total = ran.findings.len();
             let mut findings: Vec<Finding> = ran
                 .findings

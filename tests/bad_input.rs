@@ -480,3 +480,28 @@ fn a_base_version_git_cannot_read_is_an_error() {
     );
     assert!(run.findings("handoff-breaking").is_empty(), "{run}");
 }
+
+/// A file name with an ANSI escape and a NUL-free control byte: shown
+/// escaped, never raw, on the terminal and in the outputs.
+#[test]
+fn control_bytes_from_files_never_reach_the_terminal_raw() {
+    let project = Project::new();
+    project.write("app/x\u{1b}[2Jy\u{7}.py", "print(1)\n");
+    let report = project.out("report.md");
+    let run = project.check(&[
+        "--only",
+        "print-calls",
+        "--no-provision",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{run}");
+    let markdown = std::fs::read_to_string(&report).unwrap();
+    for text in [&run.stdout, &run.stderr, &markdown] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(run.stdout.contains("app/x\\u{1b}[2Jy\\u{7}.py"), "{run}");
+}

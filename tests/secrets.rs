@@ -263,3 +263,98 @@ fn explain_documents_rules_names_heuristics_and_suppressions() {
         assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
     }
 }
+
+/// A secret that reaches dod through the tools (a failing pytest assertion,
+/// a parametrized test id, ruff's F601, mypy's `Literal[...]`) or through a
+/// file name is masked everywhere: stdout, stderr, every output file, the
+/// GitHub job summary and the hook's block reason.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn a_secret_in_tool_output_and_test_ids_never_reaches_any_output() {
+    // A GitHub token format, and a password only hardcoded-secrets finds.
+    let token = "ghp_R8nT2kLq9ZxV4mW7pY3sB6dF1hJ5cE0aGu2K";
+    let password = "Vq7#mZ2!pL9wX4rT";
+    let project = Project::new();
+    project.write(
+        "app/settings.py",
+        &format!(
+            "\"\"\"Settings.\"\"\"\n\nfrom typing import Literal\n\nDB_PASSWORD = \"{password}\"\nTOKENS = {{\"{token}\": 1, \"{token}\": 2}}\nMODE: Literal[\"{token}\"] = \"{token}x\"\n"
+        ),
+    );
+    project.write(
+        "tests/test_settings.py",
+        &format!(
+            "import pytest\n\nfrom app import settings\n\n\n@pytest.mark.parametrize(\"value\", [\"{token}\"])\ndef test_token(value: str) -> None:\n    assert value == \"{password}\"\n\n\ndef test_password() -> None:\n    assert settings.DB_PASSWORD == \"nope\"\n"
+        ),
+    );
+    let outputs: Vec<PathBuf> = ["report.md", "dod.sarif", "dod.xml", "summary.md"]
+        .iter()
+        .map(|name| project.out(name))
+        .collect();
+    let run = project.check_with(
+        &[
+            "--report",
+            outputs[0].to_str().unwrap(),
+            "--sarif",
+            outputs[1].to_str().unwrap(),
+            "--junit",
+            outputs[2].to_str().unwrap(),
+        ],
+        &tools_path(),
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", outputs[3].to_str().unwrap()),
+        ],
+    );
+    assert_eq!(run.code, 1, "{run}");
+    // The tools did see the secret: each of them reports on it.
+    assert!(run.check("pytest")["status"] == "fail", "{run}");
+    assert!(
+        run.findings("ruff").iter().any(|f| f.ends_with("F601")),
+        "{run}"
+    );
+    assert!(run.check("mypy")["status"] == "fail", "{run}");
+    let mut texts = vec![
+        ("stdout", run.stdout.clone()),
+        ("stderr", run.stderr.clone()),
+        ("json", run.json().to_string()),
+    ];
+    for path in &outputs {
+        texts.push(("output", std::fs::read_to_string(path).unwrap()));
+    }
+    // The hook's block reason, on the same change.
+    let mut child = common::dod()
+        .arg("hook")
+        .current_dir(project.out.path())
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let event = serde_json::json!({"cwd": project.path(), "hook_event_name": "Stop"});
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(event.to_string().as_bytes())
+            .unwrap();
+    }
+    let hook = child.wait_with_output().unwrap();
+    let reason = String::from_utf8_lossy(&hook.stdout).into_owned();
+    assert!(reason.contains("\"block\""), "{reason}");
+    texts.push(("hook", reason));
+    texts.push((
+        "hook report",
+        std::fs::read_to_string(project.path().join(".git/dod-report.md")).unwrap(),
+    ));
+    for (name, text) in &texts {
+        for secret in [token, password] {
+            assert!(!text.contains(secret), "{name} shows `{secret}`:\n{text}");
+        }
+    }
+    assert!(run.stdout.contains("`ghp_…` (40 chars)"), "{run}");
+}

@@ -153,7 +153,10 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
         Arc::new(move |event| printer.event(&event)),
     ));
     progress.clear();
-    Ok((report?, settings))
+    let mut report = report?;
+    // Before anything renders it: no secret, no raw control byte.
+    crate::redact::report(&mut report);
+    Ok((report, settings))
 }
 
 /// The output files a run was asked for.

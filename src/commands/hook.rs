@@ -132,12 +132,20 @@ mod tests {
         std::fs::create_dir_all(root.join("svc/app/models")).unwrap();
         std::fs::write(root.join("svc/pyproject.toml"), "[project]\nname='svc'\n").unwrap();
         let models = root.join("svc/app/models");
-        assert_eq!(project_root(&models), root.join("svc"), "the nearest project");
+        assert_eq!(
+            project_root(&models),
+            root.join("svc"),
+            "the nearest project"
+        );
         std::fs::write(root.join("dod.toml"), "").unwrap();
         assert_eq!(project_root(&models), root, "the repository's config wins");
         std::fs::create_dir_all(root.join("docs")).unwrap();
         std::fs::remove_file(root.join("dod.toml")).unwrap();
-        assert_eq!(project_root(&root.join("docs")), root, "else the repository");
+        assert_eq!(
+            project_root(&root.join("docs")),
+            root,
+            "else the repository"
+        );
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub fn summary(check: &CheckReport) -> String {
     }
     let errors: Vec<String> = check.errors.iter().map(ToString::to_string).collect();
     // A check that could not run at all has only its errors to say.
-    if !errors.is_empty() && check.findings.is_empty() && check.facts == Default::default() {
+    let measured = crate::diagnostic::Facts {
+        tool: None,
+        ..check.facts.clone()
+    };
+    if !errors.is_empty() && check.findings.is_empty() && measured == Default::default() {
         return errors.join("\n");
     }
     let mut summary = match check.facts.headline {
@@ -176,6 +180,7 @@ pub mod sample {
             explanation: format!(
                 "## What it does\nRuns {id}.\n\n## How to fix\nFix what {id} reports."
             ),
+            secrets: Vec::new(),
         }
     }
 

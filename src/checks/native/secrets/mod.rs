@@ -2,8 +2,8 @@
 
 mod config_files;
 mod names;
-mod patterns;
-mod values;
+pub mod patterns;
+pub mod values;
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{Expr, Stmt};
@@ -196,7 +196,8 @@ impl NativeCheck for HardcodedSecrets {
                 let message = format!("{} {}", token.pattern.what, values::redact(token.value));
                 found.push((
                     offset,
-                    finding(token.pattern.rule, &file.path, line, column, message),
+                    finding(token.pattern.rule, &file.path, line, column, message)
+                        .with_secret(token.value),
                 ));
             }
         }
@@ -238,7 +239,7 @@ impl NativeCheck for HardcodedSecrets {
             );
             found.push((
                 candidate.range.start(),
-                finding(rule, &file.path, line, column, message),
+                finding(rule, &file.path, line, column, message).with_secret(&value),
             ));
         }
         found.sort_by_key(|(offset, _)| *offset);
@@ -265,13 +266,16 @@ impl NativeCheck for HardcodedSecrets {
                 .collect();
             for token in &tokens {
                 let message = format!("{} {}", token.pattern.what, values::redact(token.value));
-                findings.push(finding(
-                    token.pattern.rule,
-                    path,
-                    number,
-                    column(token.start),
-                    message,
-                ));
+                findings.push(
+                    finding(
+                        token.pattern.rule,
+                        path,
+                        number,
+                        column(token.start),
+                        message,
+                    )
+                    .with_secret(token.value),
+                );
             }
             if !tokens.is_empty() {
                 continue;
@@ -289,13 +293,10 @@ impl NativeCheck for HardcodedSecrets {
                     pair.key,
                     values::redact(pair.value)
                 );
-                findings.push(finding(
-                    kind.rule(),
-                    path,
-                    number,
-                    column(pair.column),
-                    message,
-                ));
+                findings.push(
+                    finding(kind.rule(), path, number, column(pair.column), message)
+                        .with_secret(pair.value),
+                );
             }
         }
         findings
