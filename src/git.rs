@@ -874,8 +874,7 @@ mod tests {
         std::fs::write(repo.path().join("x.py"), "x = 1\n").unwrap();
         let started = std::time::Instant::now();
         let failure = git_within(repo.path(), &["add", "x.py"], Duration::from_millis(500))
-            .err()
-            .expect("it hangs");
+            .expect_err("it hangs");
         assert!(started.elapsed() < Duration::from_secs(10));
         let reason = failure.reason();
         assert!(reason.contains(".gitattributes"), "{reason}");
