@@ -54,7 +54,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Check(args) => commands::check::run(&args, stdout),
         Command::Checks(args) => commands::checks::run(&args, stdout),
         Command::Explain(args) => commands::explain::run(&args, stdout),
-        Command::Hook => commands::hook::run(&mut io::stdin().lock(), stdout),
+        Command::Hook => commands::hook::run(io::stdin(), stdout),
         Command::Init(args) => commands::init::run(&args, stdout),
         Command::Env(args) => commands::env::run(&args, stdout),
     }

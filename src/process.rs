@@ -118,7 +118,8 @@ impl ProcessOutput {
     }
 
     /// The last lines of stderr (or stdout when stderr is empty), for an
-    /// error message that shows what the tool said.
+    /// error message that shows what the tool said; says so when it said
+    /// nothing.
     pub fn tail(&self, lines: usize) -> String {
         let text = if self.stderr.iter().any(|byte| !byte.is_ascii_whitespace()) {
             self.stderr_text()
@@ -129,6 +130,10 @@ impl ProcessOutput {
             .lines()
             .filter(|line| !line.trim().is_empty())
             .collect();
+        if all.is_empty() {
+            // A message never ends in an empty colon.
+            return "(it printed nothing)".to_owned();
+        }
         all[all.len().saturating_sub(lines)..].join("\n")
     }
 }
@@ -354,6 +359,13 @@ async fn collect(handle: tokio::task::JoinHandle<(Vec<u8>, bool)>) -> (Vec<u8>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tool_that_printed_nothing_says_so() {
+        let spec = ProcessSpec::new("sh", ".").args(["-c", "exit 1"]);
+        let output = run_blocking(&spec).unwrap();
+        assert_eq!(output.tail(5), "(it printed nothing)");
+    }
 
     #[test]
     fn captures_output_and_exit_code() {

@@ -225,7 +225,7 @@ fn hook_does_not_block_on_invalid_input() {
     let project = Project::new();
     let run = hook(&project, "this is not json");
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
-    assert!(run.stderr.contains("not the expected JSON"), "{run}");
+    assert!(run.stderr.contains("as the expected JSON"), "{run}");
 }
 
 #[test]

@@ -17,17 +17,17 @@ use crate::render::{self, hook};
     clippy::print_stderr,
     reason = "the hook protocol reads its errors from stderr"
 )]
-pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
-    let mut input = String::new();
-    let event = match stdin
-        .read_to_string(&mut input)
-        .map_err(anyhow::Error::from)
-        .and_then(|_| serde_json::from_str::<hook::Event>(&input).map_err(anyhow::Error::from))
+pub fn run(
+    stdin: impl io::Read + Send + 'static,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<ExitStatus> {
+    let event = match read_input(stdin, INPUT_TIMEOUT)
+        .and_then(|input| serde_json::from_str::<hook::Event>(&input).map_err(anyhow::Error::from))
     {
         Ok(event) => event,
         Err(error) => {
             eprintln!(
-                "dod hook: the stop-hook input is not the expected JSON ({error}); not blocking"
+                "dod hook: cannot read the stop-hook input as the expected JSON ({error}); not blocking"
             );
             return Ok(ExitStatus::NotDone);
         }
@@ -72,6 +72,31 @@ pub fn run(stdin: &mut dyn io::Read, stdout: &mut dyn Write) -> anyhow::Result<E
             eprintln!("dod hook: {reason}; not blocking");
             Ok(ExitStatus::NotDone)
         }
+    }
+}
+
+/// How long the hook waits for its input to end: an agent writes the
+/// event at once and closes stdin.
+const INPUT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads the whole of stdin, or fails when it is not closed in time (a
+/// hook that waits forever would hang the agent).
+fn read_input(
+    mut stdin: impl io::Read + Send + 'static,
+    timeout: std::time::Duration,
+) -> anyhow::Result<String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut input = String::new();
+        let read = stdin.read_to_string(&mut input).map(|_| input);
+        let _ = sender.send(read);
+    });
+    match receiver.recv_timeout(timeout) {
+        Ok(read) => Ok(read?),
+        Err(_) => anyhow::bail!(
+            "stdin was not closed within {} s; the hook reads one JSON event and needs its end",
+            timeout.as_secs()
+        ),
     }
 }
 
@@ -124,6 +149,23 @@ fn report_path(repository: Option<&Path>) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_that_never_ends_is_given_up_on() {
+        let (reader, writer) = std::io::pipe().unwrap();
+        let started = std::time::Instant::now();
+        let error = read_input(reader, std::time::Duration::from_millis(200)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            error.to_string().contains("stdin was not closed"),
+            "{error}"
+        );
+        drop(writer);
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        std::io::Write::write_all(&mut writer, b"{}").unwrap();
+        drop(writer);
+        assert_eq!(read_input(reader, INPUT_TIMEOUT).unwrap(), "{}");
+    }
 
     #[test]
     fn the_project_is_found_from_the_cwd_upward() {
