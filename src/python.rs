@@ -199,20 +199,107 @@ pub fn is_test_file(path: &str) -> bool {
         || parts.any(|dir| dir == "tests" || dir == "test")
 }
 
-/// A text file's contents, or `None` for a binary (NUL bytes), unreadable
-/// or very large (over 2 MiB) file.
+/// Files larger than this are not read, unless `max_file_size` says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+/// Sets the size cap for this run (`max_file_size` in dod.toml).
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, Ordering::Relaxed);
+}
+
+/// A text file's contents, or `None` for a binary (NUL bytes), unreadable,
+/// refused (see `read_bytes`) or too large file.
 pub fn read_text(root: &Path, path: &str) -> Option<String> {
-    let bytes = std::fs::read(root.join(path)).ok()?;
-    if bytes.len() > 2 * 1024 * 1024 || bytes.contains(&0) {
+    let bytes = read_bytes(root, path).ok()?;
+    if bytes.contains(&0) {
         return None;
     }
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Why a file of the project is not read: a link that leaves the project,
+/// a FIFO, device or socket (reading may block forever or never end), or a
+/// file over the size cap. `None`: a regular file inside, readable.
+pub fn refusal(root: &Path, path: &str) -> Option<Problem> {
+    let full = root.join(path);
+    let skipped = |message: String| Problem {
+        rule: "not-read",
+        line: None,
+        column: None,
+        message,
+    };
+    let metadata = std::fs::symlink_metadata(&full).ok()?;
+    let metadata = if metadata.file_type().is_symlink() {
+        let target = match std::fs::canonicalize(&full) {
+            Ok(target) => target,
+            Err(_) => return Some(skipped("a link to nothing (broken); not read".to_owned())),
+        };
+        let inside = std::fs::canonicalize(root).is_ok_and(|root| target.starts_with(root));
+        if !inside {
+            return Some(skipped(format!(
+                "a link to `{}`, outside the project; not read (a file outside the project may \
+                 hold anything)",
+                target.display()
+            )));
+        }
+        std::fs::metadata(&target).ok()?
+    } else {
+        metadata
+    };
+    if !metadata.is_file() {
+        return Some(skipped(
+            "not a regular file (a FIFO, device or socket); not read".to_owned(),
+        ));
+    }
+    let cap = MAX_FILE_SIZE.load(Ordering::Relaxed);
+    if metadata.len() > cap {
+        return Some(skipped(format!(
+            "{} bytes, over the cap of {cap}; not read (raise `max_file_size` in dod.toml to \
+             check it)",
+            metadata.len()
+        )));
+    }
+    None
+}
+
+/// A project file's bytes, or why they are not read (`refusal`, or an I/O
+/// error). At most the cap is read, even from a file that grows.
+pub fn read_bytes(root: &Path, path: &str) -> Result<Vec<u8>, Problem> {
+    use std::io::Read as _;
+    if let Some(problem) = refusal(root, path) {
+        return Err(problem);
+    }
+    let unreadable = |error: std::io::Error| Problem {
+        rule: "unreadable",
+        line: None,
+        column: None,
+        message: format!("cannot read the file: {error}"),
+    };
+    let cap = MAX_FILE_SIZE.load(Ordering::Relaxed);
+    let file = std::fs::File::open(root.join(path)).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > cap {
+        return Err(Problem {
+            rule: "not-read",
+            line: None,
+            column: None,
+            message: format!("over the cap of {cap} bytes; not read"),
+        });
+    }
+    Ok(bytes)
+}
+
 /// Why a file could not be handed to the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// `syntax-error`, `not-utf8` or `unreadable`.
+    /// `syntax-error`, `not-utf8`, `unreadable`, or `not-read` (refused:
+    /// see `refusal`; a warning, not an error of the code).
     pub rule: &'static str,
     pub line: Option<u32>,
     pub column: Option<u32>,
@@ -230,16 +317,9 @@ pub fn load(root: &Path, path: &str) -> Source {
         path: path.to_owned(),
         problem,
     };
-    let bytes = match std::fs::read(root.join(path)) {
+    let bytes = match read_bytes(root, path) {
         Ok(bytes) => bytes,
-        Err(error) => {
-            return invalid(Problem {
-                rule: "unreadable",
-                line: None,
-                column: None,
-                message: format!("cannot read the file: {error}"),
-            });
-        }
+        Err(problem) => return invalid(problem),
     };
     let source = match decode(bytes) {
         Ok(source) => source,
@@ -348,11 +428,7 @@ fn coding_cookie(bytes: &[u8]) -> Option<String> {
 /// folders in `EXCLUDED_DIRS`. Sorted.
 pub fn discover(root: &Path, in_git: bool, wanted: impl Fn(&str) -> bool) -> Vec<String> {
     let listed = if in_git { git_files(root) } else { None };
-    let mut files = listed.unwrap_or_else(|| {
-        let mut files = Vec::new();
-        walk(root, root, &mut files);
-        files
-    });
+    let mut files = listed.unwrap_or_else(|| walk(root));
     let mut venvs: HashMap<PathBuf, bool> = HashMap::new();
     files.retain(|path| wanted(path) && !excluded(root, path, &mut venvs));
     files.sort();
@@ -377,34 +453,43 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
     let text = output.stdout_text();
     Some(
         text.split('\0')
-            .filter(|path| !path.is_empty() && root.join(path).is_file())
+            // Links too: `refusal` says why one is not read.
+            .filter(|path| {
+                !path.is_empty()
+                    && std::fs::symlink_metadata(root.join(path))
+                        .is_ok_and(|meta| meta.is_file() || meta.file_type().is_symlink())
+            })
             .map(str::to_owned)
             .collect(),
     )
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let path = entry.path();
-        if kind.is_dir() {
-            let name = entry.file_name();
-            if !EXCLUDED_DIRS.iter().any(|excluded| name == *excluded)
-                && !path.join("pyvenv.cfg").exists()
-            {
-                walk(root, &path, files);
-            }
-        } else if kind.is_file()
-            && let Ok(relative) = path.strip_prefix(root)
-        {
-            files.push(relative.to_string_lossy().replace('\\', "/"));
-        }
-    }
+/// The files under `root` outside git: links are not followed (a link
+/// to a file is listed, and read only if it stays inside the project: see
+/// `refusal`), excluded folders and virtualenvs are not entered.
+fn walk(root: &Path) -> Vec<String> {
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_dir()
+                || (!EXCLUDED_DIRS
+                    .iter()
+                    .any(|excluded| entry.file_name() == *excluded)
+                    && !entry.path().join("pyvenv.cfg").exists())
+        });
+    entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_file() || entry.file_type().is_symlink())
+        .filter_map(|entry| {
+            entry
+                .path()
+                .strip_prefix(root)
+                .ok()
+                .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
 }
 
 /// Whether a listed file sits in an excluded folder or a virtualenv.

@@ -505,3 +505,148 @@ fn control_bytes_from_files_never_reach_the_terminal_raw() {
     }
     assert!(run.stdout.contains("app/x\\u{1b}[2Jy\\u{7}.py"), "{run}");
 }
+
+/// Runs `dod check` and gives up after `seconds`: a read that blocks
+/// forever must not hang the test suite.
+fn check_within(project: &Project, args: &[&str], seconds: u64) -> Run {
+    let mut child = common::dod()
+        .current_dir(project.path())
+        .arg("check")
+        .args(args)
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("dod did not finish in {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        json: None,
+    }
+}
+
+/// Committed links out of the project, to a FIFO and to `/dev/zero`: none
+/// is read (so nothing blocks or grows), each is a warning that says why,
+/// and what the outside file holds is never shown.
+#[test]
+fn links_out_of_the_project_fifos_and_devices_are_not_read() {
+    let project = Project::new();
+    let outside = tempfile::tempdir().unwrap();
+    let token = "ghp_R8nT2kLq9ZxV4mW7pY3sB6dF1hJ5cE0aGu2K";
+    std::fs::write(
+        outside.path().join("secret.py"),
+        format!("import os\nTOKEN = \"{token}\"\nprint(TOKEN)\n"),
+    )
+    .unwrap();
+    // A FIFO inside the project (git never lists one), reached by a link.
+    std::fs::create_dir_all(project.path().join("data")).unwrap();
+    let fifo = project.path().join("data/pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::create_dir_all(project.path().join("app")).unwrap();
+    for (link, target) in [
+        ("app/cfg.py", outside.path().join("secret.py")),
+        ("app/pipe.py", fifo.clone()),
+        ("app/zero.py", "/dev/zero".into()),
+    ] {
+        std::os::unix::fs::symlink(target, project.path().join(link)).unwrap();
+    }
+    project.write("app/ok.py", "print('inside')\n");
+    project.commit("links");
+    let run = check_within(
+        &project,
+        &[
+            "--only",
+            "print-calls,hardcoded-secrets,python-syntax",
+            "--no-provision",
+        ],
+        30,
+    );
+    assert_eq!(run.code, 1, "print() in app/ok.py still counts: {run}");
+    for link in ["app/cfg.py", "app/pipe.py", "app/zero.py"] {
+        assert!(
+            run.stdout.contains(&format!("{link} not-read")),
+            "{link}: {run}"
+        );
+    }
+    assert!(
+        run.stdout.contains("outside the project; not read"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("not a regular file"), "{run}");
+    assert!(run.stdout.contains("app/ok.py:1:1 print-call"), "{run}");
+    assert!(
+        !run.stdout.contains("app/cfg.py:3"),
+        "the outside print is not read: {run}"
+    );
+    assert!(!run.stdout.contains("ghp_R8n"), "{run}");
+}
+
+/// The tools are not handed a link out of the project either, and what a
+/// tool that discovers files itself (mypy over `.`) says of one is dropped.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn ruff_and_mypy_never_report_a_link_out_of_the_project() {
+    let project = Project::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("cfg.py"),
+        "import os\nvalue: int = \"text\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("cfg.py"),
+        project.path().join("app/cfg.py"),
+    )
+    .unwrap();
+    common::done_change(&project);
+    project.commit("a link and a change");
+    let run = project.check(&["--only", "ruff,mypy,python-syntax"]);
+    for check in ["ruff", "mypy"] {
+        assert!(
+            !run.findings(check)
+                .iter()
+                .any(|f| f.starts_with("app/cfg.py")),
+            "{check} read it: {run}"
+        );
+    }
+    assert_eq!(
+        run.findings("python-syntax"),
+        ["app/cfg.py:null not-read"],
+        "{run}"
+    );
+}
+
+/// A file over `max_file_size` is not read: a warning that names the cap.
+#[test]
+fn a_file_over_the_size_cap_is_skipped_with_a_warning() {
+    let project = Project::new();
+    project.write("dod.toml", "max_file_size = 200\n");
+    project.write(
+        "app/big.py",
+        &format!("print(1)\n{}\n", "# padding\n".repeat(40)),
+    );
+    let run = project.check(&["--only", "print-calls,python-syntax", "--no-provision"]);
+    assert_eq!(
+        run.findings("python-syntax"),
+        ["app/big.py:null not-read"],
+        "{run}"
+    );
+    assert!(run.findings("print-calls").is_empty(), "not read: {run}");
+    assert!(run.stdout.contains("over the cap of 200"), "{run}");
+    assert_eq!(run.item("code.lint")["status"], "warn", "{run}");
+}

@@ -83,6 +83,7 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
             }
         }
     }
+    crate::python::set_max_file_size(settings.max_file_size);
     let repository = git::toplevel(&settings.root);
     if let Ok(Some(top)) = &repository {
         let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.clone());

@@ -99,7 +99,9 @@ fn starter(settings: &Settings, prefix: &str) -> String {
          # Command checks run at once (default: the number of cores).\n\
          # jobs = 2\n\n\
          # May dod build its managed environment of pinned tools under ~/.cache/dod?\n\
-         # provision = true\n",
+         # provision = true\n\n\
+         # Bytes beyond which a file is not read (python-syntax warns that it was skipped).\n\
+         # max_file_size = 2097152\n",
     );
     let _ = write!(
         text,

@@ -22,6 +22,7 @@ struct RawOptions {
     jobs: Option<usize>,
     provision: Option<bool>,
     require_task: Option<bool>,
+    max_file_size: Option<u64>,
     hook: Option<HookOptions>,
     #[serde(default)]
     checks: BTreeMap<String, toml::Spanned<toml::Table>>,
@@ -41,6 +42,8 @@ pub struct Options {
     pub provision: Option<bool>,
     /// Fail the task-based checks when there is no task file.
     pub require_task: Option<bool>,
+    /// Bytes beyond which a file is not read (skipped with a warning).
+    pub max_file_size: Option<u64>,
     /// `dod hook`, the coding-agent stop hook.
     pub hook: Option<HookOptions>,
     /// Per-check settings, keyed by check id; an unknown id with `argv`,
@@ -216,6 +219,7 @@ fn checked(raw: RawOptions, text: &str, source: &ConfigSource) -> Result<Options
         base: raw.base,
         task: raw.task,
         jobs: raw.jobs,
+        max_file_size: raw.max_file_size,
         provision: raw.provision,
         require_task: raw.require_task,
         hook: raw.hook,

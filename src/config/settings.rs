@@ -115,6 +115,8 @@ pub struct Settings {
     pub task: PathBuf,
     pub jobs: usize,
     pub provision: bool,
+    /// Bytes beyond which a file is skipped with a warning, not read.
+    pub max_file_size: u64,
     pub quiet: bool,
     pub selection: Selection,
     /// The command checks: built-ins with the project's overrides, then the
@@ -194,6 +196,12 @@ impl Settings {
         if options.jobs == Some(0) {
             return Err(invalid("jobs", "must be at least 1".to_owned()));
         }
+        if options.max_file_size == Some(0) {
+            return Err(invalid(
+                "max_file_size",
+                "must be at least 1 (bytes)".to_owned(),
+            ));
+        }
         let jobs = args.and_then(|args| args.jobs).or(options.jobs);
         let jobs =
             jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
@@ -253,6 +261,9 @@ impl Settings {
             jobs,
             provision: !args.is_some_and(|args| args.no_provision)
                 && options.provision.unwrap_or(true),
+            max_file_size: options
+                .max_file_size
+                .unwrap_or(crate::python::DEFAULT_MAX_FILE_SIZE),
             quiet: args.is_some_and(|args| args.quiet),
             selection,
             commands,

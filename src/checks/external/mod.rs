@@ -47,6 +47,7 @@ pub async fn run(
                 .present()
                 .map(|file| file.path.clone())
                 .filter(|path| crate::python::is_python(path) && crate::python::is_test_file(path))
+                .filter(|path| crate::python::refusal(root, path).is_none())
                 .filter(|path| !path.ends_with("conftest.py"))
                 .collect();
             if tests.is_empty() {
@@ -125,6 +126,15 @@ pub async fn run(
     let mut outcome = tokio::task::block_in_place(|| {
         let mut outcome = interpret(spec, tool, code, &output, junit_text.as_deref(), root);
         if let Outcome::Ran(ran) = &mut outcome {
+            // A tool that discovers files itself (mypy over `.`) may follow
+            // a link out of the project: nothing it says of one is shown.
+            ran.findings.retain(|finding| {
+                finding
+                    .location
+                    .path
+                    .as_deref()
+                    .is_none_or(|path| crate::python::refusal(root, path).is_none())
+            });
             match importers(check, scope, root) {
                 Ok(found) => ran.facts.importers = found,
                 Err(error) => ran.errors.push(error),
@@ -177,10 +187,13 @@ fn files_argument(
             if !spec.takes_files() {
                 return Ok(Vec::new());
             }
+            // A file dod refuses to read (a link out of the project, a
+            // FIFO) is not handed to a tool either; `python-syntax` warns.
             let files: Vec<String> = change
                 .present()
                 .map(|file| file.path.clone())
                 .filter(|path| crate::python::is_python(path) && !check.is_excluded(path))
+                .filter(|path| crate::python::refusal(root, path).is_none())
                 .collect();
             if files.is_empty() {
                 Err(NothingToRun::Skipped(SkipReason::PythonUnchanged))

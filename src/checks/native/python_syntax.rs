@@ -54,11 +54,14 @@ impl NativeCheck for PythonSyntax {
                     line: problem.line,
                     column: problem.column,
                 };
-                vec![Finding::new(
-                    problem.rule,
-                    location,
-                    problem.message.clone(),
-                )]
+                let finding = Finding::new(problem.rule, location, problem.message.clone());
+                // A file dod refused to read is not checked: a warning, so
+                // the item never passes in silence, and not the code's error.
+                if problem.rule == "not-read" {
+                    vec![finding.with_severity(crate::diagnostic::Severity::Warning)]
+                } else {
+                    vec![finding]
+                }
             }
         }
     }
