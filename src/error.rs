@@ -94,6 +94,4 @@ pub enum UsageError {
         #[source]
         source: std::io::Error,
     },
-    #[error("interrupted")]
-    Interrupted,
 }

@@ -26,11 +26,10 @@ mod task;
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
-use crate::error::UsageError;
 use crate::report::Verdict;
 
 /// The process exit code: 0 done, 1 not done, 2 usage, config or
-/// environment error (130, interrupted, is `main`'s).
+/// environment error (130, interrupted, is `process::exit_on_shutdown`'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
     Done = 0,
@@ -48,6 +47,12 @@ impl From<Verdict> for ExitStatus {
     }
 }
 
+/// Waits, when a shutdown signal arrived, for its handler to end the
+/// process with exit 130: nothing of an interrupted run is printed.
+pub fn halt_if_interrupted() {
+    process::halt_if_shutting_down();
+}
+
 /// Runs one command. Errors are usage, config or environment errors (exit 2).
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     match cli.command {
@@ -58,12 +63,4 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> anyhow::Result<ExitStatus> {
         Command::Init(args) => commands::init::run(&args, stdout),
         Command::Env(args) => commands::env::run(&args, stdout),
     }
-}
-
-/// Whether the run stopped because of Ctrl-C or SIGTERM (exit 130).
-pub fn is_interrupted(error: &anyhow::Error) -> bool {
-    matches!(
-        error.downcast_ref::<UsageError>(),
-        Some(UsageError::Interrupted)
-    )
 }

@@ -12,19 +12,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match dod::run(cli, &mut out).and_then(|status| {
+    let result = dod::run(cli, &mut out);
+    dod::halt_if_interrupted();
+    match result.and_then(|status| {
         out.flush()?;
         Ok(status)
     }) {
         Ok(status) => ExitCode::from(status as u8),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) if dod::is_interrupted(&error) => {
-            #[expect(clippy::print_stderr, reason = "main reports the error chain")]
-            {
-                eprintln!("dod: interrupted; every check was stopped");
-            }
-            ExitCode::from(130)
-        }
         Err(error) => {
             #[expect(clippy::print_stderr, reason = "main reports the error chain")]
             {

@@ -152,6 +152,12 @@ pub enum SpawnError {
 
 /// Runs a command to completion or to its timeout.
 pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
+    if SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(SpawnError::Io {
+            program: spec.program.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::Interrupted, "dod is shutting down"),
+        });
+    }
     let mut command = Command::new(&spec.program);
     command
         .args(&spec.args)
@@ -168,18 +174,29 @@ pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
     for (key, value) in &spec.env {
         command.env(key, value);
     }
-    let mut child = command.spawn().map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => SpawnError::NotFound {
-            program: spec.program.clone(),
-        },
-        _ => SpawnError::Io {
-            program: spec.program.clone(),
-            source,
-        },
-    })?;
-    // With `process_group(0)` the child's pid is its group id.
-    let group = child.id().and_then(|pid| i32::try_from(pid).ok());
-    let _registration = group.map(GroupRegistration::new);
+    // Spawned and registered under the lock the orphan sweep takes, so the
+    // sweep never mistakes a tool that is starting for an orphan.
+    let (mut child, group) = {
+        let mut groups = GROUPS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let child = command.spawn().map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => SpawnError::NotFound {
+                program: spec.program.clone(),
+            },
+            _ => SpawnError::Io {
+                program: spec.program.clone(),
+                source,
+            },
+        })?;
+        // With `process_group(0)` the child's pid is its group id.
+        let group = child.id().and_then(|pid| i32::try_from(pid).ok());
+        if let Some(group) = group {
+            groups.insert(group);
+        }
+        (child, group)
+    };
+    let _registration = group.map(GroupRegistration);
 
     // The input is written while the output is read, so neither pipe can
     // fill up and stall the other.
@@ -208,10 +225,12 @@ pub async fn run(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
         }
     };
     // Whatever the leader left behind in its group goes with it, so no
-    // grandchild outlives the check or holds the pipes open.
+    // grandchild outlives the check or holds the pipes open; so do the
+    // descendants that left the group (`setsid`) and were orphaned to dod.
     if let Some(group) = group {
         signal_group(group, libc::SIGKILL);
     }
+    kill_orphans();
     let (stdout, stdout_truncated) = collect(stdout).await;
     let (stderr, stderr_truncated) = collect(stderr).await;
     Ok(ProcessOutput {
@@ -234,7 +253,66 @@ pub fn run_blocking(spec: &ProcessSpec) -> Result<ProcessOutput, SpawnError> {
     runtime.block_on(run(spec))
 }
 
-/// Kills every process group dod started that is still running (Ctrl-C).
+/// Set once a shutdown signal arrived: no new child is started.
+static SHUTTING_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The run's one shutdown handler, for every phase (git, the tools, the
+/// native and change checks): on SIGINT or SIGTERM no new child starts,
+/// every child's process group is killed, `cleanup` runs (the outputs of
+/// this run are removed: they would not be its), and dod exits 130. It
+/// returns once the handler is listening.
+pub fn exit_on_shutdown(cleanup: impl FnOnce() + Send + 'static) {
+    let (ready, listening) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("dod-shutdown".to_owned())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = ready.send(());
+                return;
+            };
+            runtime.block_on(async {
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut interrupt), Ok(mut terminate)) = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                ) else {
+                    let _ = ready.send(());
+                    return;
+                };
+                let _ = ready.send(());
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            });
+            SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::SeqCst);
+            kill_all();
+            cleanup();
+            #[expect(clippy::print_stderr, reason = "the last word of an interrupted run")]
+            {
+                eprintln!("dod: interrupted; every check was stopped");
+            }
+            std::process::exit(130);
+        });
+    if spawned.is_ok() {
+        let _ = listening.recv_timeout(Duration::from_secs(2));
+    }
+}
+
+/// Once a shutdown signal arrived, the handler ends the process (exit
+/// 130): a run whose checks ended because their tools were killed must not
+/// print or write a result of its own. This waits for that.
+pub fn halt_if_shutting_down() {
+    while SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Kills every process group dod started that is still running (Ctrl-C),
+/// and every orphan that was reparented to dod.
 pub fn kill_all() {
     for group in groups_snapshot() {
         signal_group(group, libc::SIGTERM);
@@ -243,24 +321,76 @@ pub fn kill_all() {
     for group in groups_snapshot() {
         signal_group(group, libc::SIGKILL);
     }
+    kill_orphans();
 }
 
-/// Resolves when the user presses Ctrl-C (SIGINT) or CI cancels the job
-/// (SIGTERM). The children sit in their own process groups, so the terminal's
-/// SIGINT does not reach them: dod must stop them itself.
-pub async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
+/// Makes dod the reaper of every process orphaned below it (Linux's
+/// `PR_SET_CHILD_SUBREAPER`): a process a tool started in a session of its
+/// own (`setsid`, `start_new_session=True`) leaves the tool's process
+/// group, and when its parent dies it is reparented to dod instead of init,
+/// where `kill_orphans` finds it.
+#[expect(unsafe_code, reason = "prctl has no safe wrapper in std")]
+pub fn become_subreaper() {
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes only
+    // which process inherits this process's orphans.
+    let done = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    SUBREAPER.store(done == 0, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether dod is its orphans' reaper; only then does `kill_orphans` look
+/// (a test binary spawns children of its own that are not orphans).
+static SUBREAPER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Kills (and reaps) the processes whose parent is dod that are not one of
+/// the tools it runs: descendants orphaned to dod (see `become_subreaper`).
+/// The children of those orphans are orphaned to dod in turn when they
+/// die, so the sweep repeats until none is left.
+#[expect(unsafe_code, reason = "kill and waitpid have no safe wrapper in std")]
+pub fn kill_orphans() {
+    if !SUBREAPER.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let me = std::process::id();
+    for _ in 0..20 {
+        let groups = GROUPS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let orphans: Vec<i32> = children_of(me)
+            .into_iter()
+            .filter(|pid| !groups.contains(pid))
+            .collect();
+        drop(groups);
+        if orphans.is_empty() {
+            return;
+        }
+        for pid in orphans {
+            // SAFETY: the pid is a child of this process (read from /proc
+            // just now) that dod did not spawn as a tool; kill only sends a
+            // signal, and waitpid on our own child only reaps it.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
             }
         }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
     }
+}
+
+/// The pids whose parent is `parent`, from /proc (Linux).
+fn children_of(parent: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid ...`: comm may hold spaces and parens.
+            let after = &stat[stat.rfind(')')? + 1..];
+            let ppid: u32 = after.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent).then_some(pid)
+        })
+        .collect()
 }
 
 fn groups_snapshot() -> Vec<i32> {
@@ -284,16 +414,8 @@ pub fn is_executable(path: &Path) -> bool {
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
+/// Removes a child's group from `GROUPS` when its run ends.
 struct GroupRegistration(i32);
-
-impl GroupRegistration {
-    fn new(group: i32) -> GroupRegistration {
-        if let Ok(mut groups) = GROUPS.lock() {
-            groups.insert(group);
-        }
-        GroupRegistration(group)
-    }
-}
 
 impl Drop for GroupRegistration {
     fn drop(&mut self) {

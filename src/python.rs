@@ -58,6 +58,11 @@ impl PythonFile {
         &self.parsed.syntax().body
     }
 
+    /// Every token, in order.
+    pub fn tokens(&self) -> &ruff_python_ast::token::Tokens {
+        self.parsed.tokens()
+    }
+
     /// The source text of a range.
     pub fn text(&self, range: TextRange) -> &str {
         &self.source[range]

@@ -78,10 +78,7 @@ pub async fn run(
             provision,
             move |event| progress(Event::Provision(event)),
         );
-        tokio::select! {
-            tools = resolve => tools,
-            () = crate::process::shutdown_signal() => return Err(interrupted()),
-        }
+        resolve.await
     };
 
     let scope = Arc::new(scope);
@@ -175,36 +172,28 @@ pub async fn run(
         owners.insert(handle.id(), ids);
     }
 
+    // Ctrl-C and SIGTERM are `process::exit_on_shutdown`'s, in every phase.
     let mut reports = Vec::new();
-    loop {
-        tokio::select! {
-            next = tasks.join_next_with_id() => match next {
-                Some(Ok((_, done))) => reports.extend(done),
-                // A task panicked: a bug in dod. Its checks are errors; the
-                // other checks still report.
-                Some(Err(error)) => {
-                    let message = error.to_string();
-                    for id in owners.remove(&error.id()).unwrap_or_default() {
-                        let outcome = Outcome::Errored(CheckError::Crashed {
-                            path: None,
-                            message: message.clone(),
-                        });
-                        reports.push(check_report(
-                            &known[&id],
-                            settings.check(&id),
-                            outcome,
-                            Duration::ZERO,
-                            &scope,
-                        ));
-                    }
+    while let Some(next) = tasks.join_next_with_id().await {
+        match next {
+            Ok((_, done)) => reports.extend(done),
+            // A task panicked: a bug in dod. Its checks are errors; the
+            // other checks still report.
+            Err(error) => {
+                let message = error.to_string();
+                for id in owners.remove(&error.id()).unwrap_or_default() {
+                    let outcome = Outcome::Errored(CheckError::Crashed {
+                        path: None,
+                        message: message.clone(),
+                    });
+                    reports.push(check_report(
+                        &known[&id],
+                        settings.check(&id),
+                        outcome,
+                        Duration::ZERO,
+                        &scope,
+                    ));
                 }
-                None => break,
-            },
-            () = crate::process::shutdown_signal() => {
-                // Kill the process groups before the tasks that own them go away.
-                let error = interrupted();
-                tasks.abort_all();
-                return Err(error);
             }
         }
     }
@@ -291,11 +280,6 @@ pub async fn run(
         items,
         duration: started.elapsed(),
     })
-}
-
-fn interrupted() -> UsageError {
-    crate::process::kill_all();
-    UsageError::Interrupted
 }
 
 fn finished(progress: &Progress, report: &CheckReport) {

@@ -451,3 +451,28 @@ fn staged_mode_checks_only_what_is_staged() {
         .collect();
     assert_eq!(files, ["app/staged.py"]);
 }
+
+/// A tool that starts a process in a session of its own (`setsid`,
+/// `start_new_session=True`) and exits: the process left the tool's group,
+/// and is still found and killed, after a normal exit and after a timeout.
+#[test]
+fn processes_started_in_a_new_session_do_not_outlive_the_check() {
+    for (hang, timeout) in [("", 60), ("; import time; time.sleep(300)", 1)] {
+        let project = Project::new();
+        let pid_file = project.out("daemon-pid");
+        let script = format!(
+            "import subprocess; p = subprocess.Popen(['sleep', '300'], start_new_session=True); open({:?}, 'w').write(str(p.pid)){hang}",
+            pid_file.to_str().unwrap()
+        );
+        project.write(
+            "dod.toml",
+            &format!(
+                "[checks.daemon]\nitem = \"code.lint\"\nargv = [\"python3\", \"-c\", {script:?}]\nparser = \"exit-code\"\ntimeout = {timeout}\n"
+            ),
+        );
+        common::done_change(&project);
+        let run = project.check(&["--only", "daemon"]);
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        assert!(dies(&pid), "the daemon {pid} outlived the check: {run}");
+    }
+}

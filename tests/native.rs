@@ -226,3 +226,154 @@ fn a_project_that_git_ignores_is_an_error_not_a_pass() {
     );
     assert!(stdout.contains("app.py"), "{stdout}");
 }
+
+/// The processes whose working directory is `dir` (git and the tools dod
+/// starts run there), other than this test's own.
+fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let dir = dir.canonicalize().unwrap();
+    let own = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !pid.chars().all(|c| c.is_ascii_digit()) || pid == own {
+                return None;
+            }
+            let cwd = std::fs::read_link(entry.path().join("cwd")).ok()?;
+            cwd.starts_with(&dir).then_some(pid)
+        })
+        .collect()
+}
+
+/// SIGTERM during the native phase of a large change: dod exits 130 within
+/// 2 s and leaves no process behind.
+#[test]
+fn sigterm_during_the_native_phase_stops_dod_within_two_seconds() {
+    let project = Project::new();
+    let body: String = (0..150)
+        .map(|index| format!("def f{index}(a, b):\n    print(a + b)\n    return {{'k': a}}\n\n"))
+        .collect();
+    for index in 0..3000 {
+        project.write(&format!("app/gen/m{index}.py"), &body);
+    }
+    project.commit("a large change");
+    let mut child = common::dod()
+        .current_dir(project.path())
+        .args([
+            "check",
+            "--only",
+            "print-calls,type-hints,hardcoded-secrets,python-syntax,comments",
+            "--no-provision",
+        ])
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Well into the run: the change is read and the files are being parsed.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "finished before the signal"
+    );
+    let sent = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(2),
+            "dod still runs 2 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(exit.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        processes_in(project.path()),
+        Vec::<String>::new(),
+        "survivors"
+    );
+}
+
+/// `python-syntax` against CPython's own `compile()` on files that parse
+/// but that CPython refuses (and a few that it compiles): the same verdict
+/// for each file.
+#[test]
+fn python_syntax_agrees_with_cpython_compile() {
+    let nested_blocks: String = (0..21)
+        .map(|depth| format!("{}for i{depth} in x:\n", "    ".repeat(depth)))
+        .collect::<String>()
+        + &"    ".repeat(21)
+        + "pass\n";
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "tab_error.py",
+            "if x:\n    \ta = 1\n\t    b = 2\n".to_owned(),
+        ),
+        (
+            "nested_parens.py",
+            format!("x = {}1{}\n", "(".repeat(300), ")".repeat(300)),
+        ),
+        ("return_outside.py", "return 1\n".to_owned()),
+        ("yield_in_class.py", "class C:\n    yield 1\n".to_owned()),
+        ("break_outside.py", "def f():\n    break\n".to_owned()),
+        (
+            "duplicate_parameter.py",
+            "def f(a, a):\n    pass\n".to_owned(),
+        ),
+        ("await_in_sync.py", "def f():\n    await g()\n".to_owned()),
+        (
+            "late_future.py",
+            "import os\nfrom __future__ import annotations\n".to_owned(),
+        ),
+        ("nested_blocks.py", nested_blocks),
+        ("starred_twice.py", "*a, *b = [1, 2]\n".to_owned()),
+        (
+            "fine_async.py",
+            "async def f():\n    await g()\n    return [x async for x in y]\n".to_owned(),
+        ),
+        (
+            "fine_tabs.py",
+            "if x:\n\ta = 1\n\tb = (1,\n  2)\n".to_owned(),
+        ),
+        (
+            "fine_lambda.py",
+            "def f():\n    return lambda: (yield)\n".to_owned(),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, source) in &cases {
+        std::fs::write(dir.path().join(name), source).unwrap();
+    }
+    let run = common::Run::of(common::dod().current_dir(dir.path()).args([
+        "check",
+        "--all",
+        "--only",
+        "python-syntax",
+        "--no-provision",
+    ]));
+    for (name, _) in &cases {
+        let compiled = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
+            ])
+            .arg(dir.path().join(name))
+            .output()
+            .unwrap()
+            .status
+            .success();
+        let flagged = run.stdout.contains(&format!("{name}:"));
+        assert_eq!(
+            flagged, !compiled,
+            "{name}: CPython compiles it: {compiled}\n{run}"
+        );
+    }
+}

@@ -64,6 +64,15 @@ pub enum Profile {
 
 /// Runs the gate and returns the report.
 pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Settings)> {
+    // Ctrl-C or SIGTERM, in any phase from here on: every child killed,
+    // this run's outputs removed, exit 130.
+    let outputs: Vec<PathBuf> = output_paths(args).into_iter().flatten().cloned().collect();
+    crate::process::become_subreaper();
+    crate::process::exit_on_shutdown(move || {
+        for path in outputs {
+            let _ = std::fs::remove_file(path);
+        }
+    });
     let root = project_root(&args.path)?;
     let (options, source) = config::load(&root)?;
     let mut settings = Settings::resolve(root, options, source, args)?;
@@ -154,6 +163,7 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
         Arc::new(move |event| printer.event(&event)),
     ));
     progress.clear();
+    crate::process::halt_if_shutting_down();
     let mut report = report?;
     // Before anything renders it: no secret, no raw control byte.
     crate::redact::report(&mut report);

@@ -6,6 +6,7 @@
 //! check, which becomes an error naming the file.
 
 mod bindings;
+mod compile_errors;
 pub mod print_calls;
 pub mod python_syntax;
 pub mod secrets;

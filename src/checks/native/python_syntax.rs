@@ -47,7 +47,19 @@ impl NativeCheck for PythonSyntax {
 
     fn check(&self, source: &Source, _own: &OwnSettings) -> Vec<Finding> {
         match source {
-            Source::Parsed(_) => Vec::new(),
+            // It parses; what CPython's compiler still refuses is an error too.
+            Source::Parsed(file) => super::compile_errors::errors(file)
+                .into_iter()
+                .take(1)
+                .map(|error| {
+                    let (line, column) = file.line_column(error.offset);
+                    Finding::new(
+                        "syntax-error",
+                        Location::at(file.path.clone(), line, Some(column)),
+                        error.message,
+                    )
+                })
+                .collect(),
             Source::Invalid { path, problem } => {
                 let location = Location {
                     path: Some(path.clone()),
