@@ -650,3 +650,12 @@ fn a_file_over_the_size_cap_is_skipped_with_a_warning() {
     assert!(run.stdout.contains("over the cap of 200"), "{run}");
     assert_eq!(run.item("code.lint")["status"], "warn", "{run}");
 }
+
+#[test]
+fn jobs_zero_names_the_flag() {
+    let project = Project::new();
+    let run = project.check(&["--jobs", "0", "--only", "print-calls"]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("`--jobs` must be at least 1"), "{run}");
+    assert!(!run.stderr.contains("defaults"), "{run}");
+}

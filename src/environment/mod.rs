@@ -596,6 +596,28 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// A second run that finds the environment's lock held says it waits
+    /// (it used to wait in silence), then goes on when the lock is free.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_run_waiting_for_the_lock_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("env.lock");
+        let holder = std::fs::File::create(&path).unwrap();
+        holder.lock().unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(holder);
+        });
+        let events = std::sync::Mutex::new(Vec::new());
+        let record = |event: ProvisionEvent| events.lock().unwrap().push(format!("{event:?}"));
+        let taken = lock(&path, dir.path(), &record).await;
+        assert!(taken.is_ok());
+        release.join().unwrap();
+        let events = events.into_inner().unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(events[0].starts_with("Waiting"), "{events:?}");
+    }
+
     #[test]
     fn versions_are_read_from_dist_info() {
         let dir = tempfile::tempdir().unwrap();
