@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pin() { sed -n 's/^package = "\(.*\)"$/\1/p' "checks/$1.toml"; }
-wanted=("$(pin ruff)" "$(pin mypy)" "$(pin pytest)" "uv==0.13.9" "junitparser==5.0.3" "pre-commit==4.7.0" "maturin==1.16.0")
+extra() { sed -n 's/^extra_packages = \[\(.*\)\]$/\1/p' "checks/$1.toml" | tr -d '",'; }
+# shellcheck disable=SC2046 # the extra pins are words
+wanted=("$(pin ruff)" "$(pin mypy)" "$(pin pytest)" $(extra pytest) "uv==0.13.9" "junitparser==5.0.3" "pre-commit==4.7.0" "maturin==1.16.0")
 venv=target/venv
 stamp="$venv/.dod-tools"
 

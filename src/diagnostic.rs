@@ -293,6 +293,8 @@ pub struct Facts {
     /// Files outside the change whose findings count: they import a
     /// module the change touched (`changed-files-and-importers`).
     pub importers: Vec<String>,
+    /// What the test run's coverage measured, when the runner is pytest.
+    pub coverage: Option<Box<crate::checks::external::coverage::Coverage>>,
 }
 
 /// What a check's summary says when a count of findings is not the point.
@@ -318,6 +320,12 @@ pub enum Headline {
     TestsNotRun,
     /// No library code changed.
     NoCodeChanged,
+    /// The share of the change's executable lines the tests executed.
+    DiffCoverage {
+        covered: usize,
+        total: usize,
+        fail_under: u32,
+    },
     /// Tests added or changed, all passing.
     TestsAdded {
         count: usize,

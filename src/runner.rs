@@ -200,6 +200,7 @@ pub async fn run(
 
     // The change checks read this run's test results, so they come last.
     let tests = tests_that_ran(settings, &reports);
+    let coverage = coverage_of(settings, &reports);
     let change_run = tokio::task::spawn_blocking({
         let (settings, scope, progress, known) = (
             settings.clone(),
@@ -212,6 +213,7 @@ pub async fn run(
                 &settings,
                 &scope,
                 tests.as_deref(),
+                coverage.as_ref(),
                 &known,
                 progress.as_ref(),
             )
@@ -319,12 +321,31 @@ fn tests_that_ran(settings: &Settings, reports: &[CheckReport]) -> Option<Vec<Te
     })
 }
 
+/// The coverage a test runner of this run measured (pytest under
+/// pytest-cov), or `None` when none ran.
+fn coverage_of(
+    settings: &Settings,
+    reports: &[CheckReport],
+) -> Option<crate::checks::external::coverage::Coverage> {
+    let runners: Vec<&CheckId> = settings
+        .commands
+        .iter()
+        .filter(|spec| spec.coverage)
+        .map(|spec| &spec.id)
+        .collect();
+    reports
+        .iter()
+        .filter(|report| runners.contains(&&report.id))
+        .find_map(|report| report.facts.coverage.as_deref().cloned())
+}
+
 /// Reads the change checks' input once and runs the selected ones; returns
 /// their reports and the task file as found.
 fn run_change_checks(
     settings: &Settings,
     scope: &Scope,
     tests: Option<&[TestCaseResult]>,
+    coverage: Option<&crate::checks::external::coverage::Coverage>,
     known: &BTreeMap<CheckId, CheckInfo>,
     progress: &Progress,
 ) -> ChangeRun {
@@ -395,6 +416,7 @@ fn run_change_checks(
             inventory: &inventory,
             task: task.found(),
             tests: tests.map_or(TestResults::NotRun, TestResults::Ran),
+            coverage,
             check: settings.check(&id),
             own: &settings.own,
         };

@@ -252,6 +252,7 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
         "handoff-e2e           handoff.e2e           change",
         "hardcoded-secrets     code.lint             native",
         "migration-docs        docs.migrations       change",
+        "diff-coverage         code.tests-added      change",
         "mypy                  code.types            command",
         "print-calls           code.lint             native",
         "pytest                code.suite            command",
@@ -272,7 +273,7 @@ fn checks_lists_every_check_and_explain_prints_its_doc() {
     assert_eq!(run.code, 2, "{run}");
     assert!(
         run.stderr
-            .contains("unknown check `pylint`; the checks are: acceptance-criteria, api-docs, comments, handoff-breaking, handoff-dependencies, handoff-e2e, hardcoded-secrets, migration-docs, mypy, print-calls, pytest, python-syntax, readme, ruff, tests-added, type-hints"),
+            .contains("unknown check `pylint`; the checks are: acceptance-criteria, api-docs, comments, diff-coverage, handoff-breaking, handoff-dependencies, handoff-e2e, hardcoded-secrets, migration-docs, mypy, print-calls, pytest, python-syntax, readme, ruff, tests-added, type-hints"),
         "{run}"
     );
 }

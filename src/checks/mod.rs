@@ -71,6 +71,7 @@ registry! {
     AcceptanceCriteria = "acceptance-criteria" => Change(&change::acceptance::AcceptanceCriteria),
     ApiDocs = "api-docs" => Change(&change::api_docs::ApiDocs),
     Comments = "comments" => Change(&change::comments::Comments),
+    DiffCoverage = "diff-coverage" => Change(&change::diff_coverage::DiffCoverage),
     HandoffBreaking = "handoff-breaking" => Change(&change::handoff::BreakingChanges),
     HandoffDependencies = "handoff-dependencies" => Change(&change::handoff::Dependencies),
     HandoffE2e = "handoff-e2e" => Change(&change::handoff::E2eScenarios),

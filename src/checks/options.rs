@@ -229,6 +229,7 @@ pub struct OwnSettings {
     pub api_docs: DocsSettings,
     pub migration_docs: DocsSettings,
     pub e2e: crate::checks::change::handoff::E2eSettings,
+    pub diff_coverage: crate::checks::change::diff_coverage::Settings,
 }
 
 impl Default for OwnSettings {
@@ -240,6 +241,7 @@ impl Default for OwnSettings {
             api_docs: DocsSettings::empty(),
             migration_docs: DocsSettings::empty(),
             e2e: Default::default(),
+            diff_coverage: Default::default(),
         })
     }
 }
@@ -303,7 +305,7 @@ impl OwnSettings {
         tables: &std::collections::BTreeMap<String, toml::Table>,
     ) -> Result<OwnSettings, OptionError> {
         use crate::checks::Builtin;
-        use crate::checks::change::{api_docs, handoff, migrations, readme};
+        use crate::checks::change::{api_docs, diff_coverage, handoff, migrations, readme};
         use crate::checks::native::secrets;
 
         fn parse<T: serde::de::DeserializeOwned + Default>(
@@ -344,6 +346,9 @@ impl OwnSettings {
             e2e: parse::<handoff::E2eOptions>(tables, Builtin::HandoffE2e)?
                 .resolve()
                 .map_err(named(Builtin::HandoffE2e))?,
+            diff_coverage: parse::<diff_coverage::Options>(tables, Builtin::DiffCoverage)?
+                .resolve()
+                .map_err(named(Builtin::DiffCoverage))?,
         })
     }
 }

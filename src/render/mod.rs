@@ -88,6 +88,15 @@ pub fn headline_text(headline: Headline) -> String {
             "criteria checked; the tests they name were not run (no test runner ran)".to_owned()
         }
         Headline::NoCodeChanged => "no code changed".to_owned(),
+        Headline::DiffCoverage { total: 0, .. } => "no executable line changed".to_owned(),
+        Headline::DiffCoverage {
+            covered,
+            total,
+            fail_under,
+        } => format!(
+            "{:.1} % of {total} changed executable lines covered ({covered}; fail_under {fail_under} %)",
+            covered as f64 * 100.0 / total as f64
+        ),
         Headline::TestsAdded { count } => format!(
             "{} added or changed, passing",
             plural(count, "test", "tests")

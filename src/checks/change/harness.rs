@@ -320,6 +320,16 @@ fn run_case(dir: &Path) -> Case {
         .ok()
         .map(|text| text.split_whitespace().map(str::to_owned).collect());
 
+    // The coverage a test run measured, in coverage's own JSON; a case
+    // without one runs no `diff-coverage`, which needs it.
+    let coverage = std::fs::read_to_string(dir.join("COVERAGE.json"))
+        .ok()
+        .map(|json| crate::checks::external::coverage::parse(&json, dir))
+        .map(|parsed| {
+            crate::checks::external::coverage::Coverage::Measured(
+                parsed.unwrap_or_else(|error| panic!("{}: {error}", dir.display())),
+            )
+        });
     let mut outcomes = BTreeMap::new();
     for builtin in Builtin::ALL {
         let Implementation::Change(check) = builtin.implementation() else {
@@ -329,6 +339,7 @@ fn run_case(dir: &Path) -> Case {
         if only
             .as_ref()
             .is_some_and(|only| !only.iter().any(|wanted| wanted == id))
+            || (*builtin == Builtin::DiffCoverage && coverage.is_none())
         {
             continue;
         }
@@ -342,6 +353,7 @@ fn run_case(dir: &Path) -> Case {
             tests: tests
                 .as_deref()
                 .map_or(TestResults::NotRun, TestResults::Ran),
+            coverage: coverage.as_ref(),
             check: settings.check(&(*builtin).into()),
             own: &settings.own,
         };

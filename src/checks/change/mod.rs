@@ -8,6 +8,7 @@
 pub mod acceptance;
 pub mod api_docs;
 pub mod comments;
+pub mod diff_coverage;
 pub mod handoff;
 #[cfg(test)]
 pub mod harness;
@@ -83,6 +84,8 @@ pub struct Input<'a> {
     /// A check that `Needs::Task` always has one.
     pub task: Option<TaskRef<'a>>,
     pub tests: TestResults<'a>,
+    /// What the test run's coverage measured; `None` when no test runner ran.
+    pub coverage: Option<&'a crate::checks::external::coverage::Coverage>,
     /// The check's common settings (`exclude`).
     pub check: &'a CheckSettings,
     /// Every check's own options.

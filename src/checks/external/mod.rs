@@ -3,6 +3,7 @@
 //! This module turns a run into an `Outcome`; it never prints, and it spawns
 //! only through `process`.
 
+pub mod coverage;
 mod junit;
 mod missing;
 mod mypy;
@@ -59,7 +60,9 @@ pub async fn run(
     };
     // The JUnit report goes to a private directory of its own (mode 0700,
     // a random name), removed with everything in it when the check ends.
-    let junit_dir = if spec.argv.iter().any(|arg| arg == "{junit}") {
+    // pytest under coverage when pytest-cov and coverage are beside it.
+    let measure = spec.coverage && coverage_installed(tool);
+    let junit_dir = if measure || spec.argv.iter().any(|arg| arg == "{junit}") {
         match tempfile::Builder::new().prefix("dod-").tempdir() {
             Ok(dir) => Some(dir),
             Err(error) => {
@@ -76,13 +79,32 @@ pub async fn run(
         .as_ref()
         .map(|dir| dir.path().join(format!("{}.xml", spec.id)));
     let mut args = expand_args(spec, tool, &files, junit.as_deref());
+    let data_file = junit_dir.as_ref().map(|dir| dir.path().join(".coverage"));
+    if measure {
+        args.extend(["--cov", "--cov-context=test", "--cov-report="].map(str::to_owned));
+    }
     args.extend(tests);
     // Python tools must not leave `__pycache__` folders in the change they check.
-    let process = ProcessSpec::new(&tool.program, root)
+    let mut process = ProcessSpec::new(&tool.program, root)
         .args(args)
         .timeout(spec.timeout())
         .env("PYTHONDONTWRITEBYTECODE", "1");
+    if let (true, Some(data_file)) = (measure, &data_file) {
+        process = process.env("COVERAGE_FILE", data_file);
+    }
     let output = process::run(&process).await;
+    let measured = match (spec.coverage, measure, &data_file) {
+        (false, _, _) => None,
+        (true, false, _) => Some(coverage::Coverage::Unavailable(format!(
+            "`pytest-cov` and `coverage` are not installed beside `{}`, so the changed lines' \
+             coverage was not measured; install them there (`python -m pip install \
+             pytest-cov coverage`), declare them in the project's development dependencies, \
+             or let dod provision pytest",
+            tool.program.display()
+        ))),
+        (true, true, Some(data_file)) => Some(read_coverage(tool, data_file, root).await),
+        (true, true, None) => None,
+    };
     let junit_text = junit
         .as_ref()
         .and_then(|path| std::fs::read_to_string(path).ok());
@@ -142,6 +164,9 @@ pub async fn run(
         }
         outcome
     });
+    if let (Outcome::Ran(ran), Some(measured)) = (&mut outcome, measured) {
+        ran.facts.coverage = Some(Box::new(measured));
+    }
     if let Outcome::Ran(ran) = &mut outcome
         && output.truncated
     {
@@ -155,6 +180,48 @@ pub async fn run(
         );
     }
     outcome
+}
+
+/// Whether pytest-cov and coverage are installed in the environment of
+/// the tool's program.
+fn coverage_installed(tool: &ResolvedTool) -> bool {
+    ["pytest-cov", "coverage"]
+        .iter()
+        .all(|name| crate::environment::installed_version(&tool.program, name).is_some())
+}
+
+/// `coverage json --show-contexts` on the run's data file, read back.
+async fn read_coverage(tool: &ResolvedTool, data_file: &Path, root: &Path) -> coverage::Coverage {
+    if !data_file.exists() {
+        return coverage::Coverage::Unavailable(
+            "the test run wrote no coverage data (it ran no test, or pytest-cov was turned \
+             off with `-p no:cov`)"
+                .to_owned(),
+        );
+    }
+    let json = data_file.with_extension("json");
+    let spec = ProcessSpec::new(&tool.python, root)
+        .args(["-m", "coverage", "json", "--show-contexts", "-q"])
+        .args([std::ffi::OsString::from("--data-file"), data_file.into()])
+        .args([std::ffi::OsString::from("-o"), json.clone().into()])
+        .timeout(std::time::Duration::from_secs(300))
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let failed = |why: String| {
+        coverage::Coverage::Unavailable(format!(
+            "`coverage json` could not read the test run's coverage data: {why}"
+        ))
+    };
+    match process::run(&spec).await {
+        Ok(output) if output.exit == Exit::Code(0) => match std::fs::read_to_string(&json) {
+            Ok(text) => match coverage::parse(&text, root) {
+                Ok(data) => coverage::Coverage::Measured(data),
+                Err(message) => failed(message),
+            },
+            Err(error) => failed(error.to_string()),
+        },
+        Ok(output) => failed(output.tail(8)),
+        Err(error) => failed(error.to_string()),
+    }
 }
 
 /// Why a command check does not run.

@@ -38,6 +38,14 @@ pub struct ToolSpec {
     pub tool: String,
     /// The pip requirement the managed environment installs, pinned.
     pub package: Option<String>,
+    /// More pinned requirements installed beside it (pytest's coverage
+    /// plugin); the project's own pins win, as for `package`.
+    #[serde(default)]
+    pub extra_packages: Vec<String>,
+    /// pytest: run under coverage.py with per-test contexts when
+    /// `pytest-cov` is installed beside it, and read the data back.
+    #[serde(default)]
+    pub coverage: bool,
     /// The command. Placeholders: `{tool}` the resolved program, `{files}`
     /// the Python files in scope (expands to several arguments), `{junit}` a
     /// temporary JUnit path, `{python}` the project's interpreter.
@@ -169,6 +177,8 @@ impl ToolSpec {
             item: Item::CodeLint,
             tool,
             package: None,
+            extra_packages: Vec::new(),
+            coverage: false,
             argv,
             all_files: default_all_files(),
             parser: ParserKind::ExitCode,

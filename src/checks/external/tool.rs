@@ -123,15 +123,24 @@ fn sibling_python(program: &Path) -> PathBuf {
 /// checks, selected or not, so that `--only` and `--skip` share one
 /// environment.
 pub fn pins(specs: &[ToolSpec]) -> Vec<ToolPin> {
-    specs
-        .iter()
-        .filter_map(|spec| {
-            spec.package.as_ref().map(|requirement| ToolPin {
-                tool: spec.tool.clone(),
-                requirement: requirement.clone(),
-            })
-        })
-        .collect()
+    let mut pins = Vec::new();
+    for spec in specs {
+        let Some(requirement) = &spec.package else {
+            continue;
+        };
+        pins.push(ToolPin {
+            tool: spec.tool.clone(),
+            requirement: requirement.clone(),
+        });
+        for extra in &spec.extra_packages {
+            pins.push(ToolPin {
+                tool: crate::model::dependencies::requirement_name(extra)
+                    .unwrap_or_else(|| extra.clone()),
+                requirement: extra.clone(),
+            });
+        }
+    }
+    pins
 }
 
 /// The version of the tool that runs: from its distribution's metadata
