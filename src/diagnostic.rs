@@ -373,6 +373,8 @@ pub enum SkipReason {
     TestsUnchanged,
     /// The change's models are Django's, which dod does not judge.
     DjangoModels,
+    /// No test run measured coverage: why.
+    NoCoverage(String),
 }
 
 /// Why a check could not judge. Shown as `error`: never a pass.

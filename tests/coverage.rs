@@ -93,3 +93,18 @@ fn without_pytest_cov_diff_coverage_is_an_error_with_the_fix() {
     );
     assert_eq!(run.code, 2, "{run}");
 }
+
+/// A run that collected no test measured nothing: `skip` with the reason,
+/// never a pass, never a failure of lines "never imported".
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn no_tests_collected_is_a_skip_with_the_reason() {
+    let project = Project::new();
+    project.git(&["rm", "-q", "tests/test_calc.py"]);
+    project.write("app/pricing.py", PRICING);
+    project.commit("no tests at all");
+    let run = project.check(&["--only", "pytest,diff-coverage"]);
+    assert_eq!(run.check("diff-coverage")["status"], "skip", "{run}");
+    let summary = run.check("diff-coverage")["summary"].as_str().unwrap();
+    assert!(summary.contains("pytest collected no tests"), "{summary}");
+}

@@ -78,6 +78,14 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
     let mut settings = Settings::resolve(root, options, source, args)?;
     if profile == Profile::Hook {
         // The hook's profile: the test run on the changed tests only, or none.
+        // Coverage of part of the suite (or of none) says nothing about
+        // the change: the hook measures it only with the whole suite.
+        if settings.hook.pytest.unwrap_or_default() != config::HookPytest::All {
+            settings
+                .selection
+                .skip
+                .push(crate::checks::Builtin::DiffCoverage.as_str().to_owned());
+        }
         match settings.hook.pytest.unwrap_or_default() {
             config::HookPytest::All => {}
             config::HookPytest::Changed => settings.changed_tests_only = true,

@@ -62,6 +62,7 @@ pub fn skip_reason(reason: &SkipReason) -> String {
         SkipReason::DjangoModels => {
             "not applicable: Django models are outside dod's stack".to_owned()
         }
+        SkipReason::NoCoverage(why) => format!("no coverage measured: {why}"),
         SkipReason::TestsUnchanged => {
             "no test file changed (hook: pytest = \"changed\")".to_owned()
         }

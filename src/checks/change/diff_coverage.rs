@@ -9,7 +9,7 @@ use crate::checks::external::coverage::{Coverage, CoverageData};
 use crate::checks::options::{OptionDoc, Value};
 use crate::config::FilterMode;
 use crate::diagnostic::{
-    CheckError, Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity,
+    CheckError, Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, SkipReason,
 };
 use crate::model::Versions;
 use crate::python::{self, PythonFile};
@@ -118,12 +118,14 @@ impl ChangeCheck for DiffCoverage {
             });
         }
         let data = match input.coverage {
+            // Not measured is never a pass: a skip that says why.
             None => {
-                return Outcome::Errored(CheckError::Tool(
-                    "no test run measured coverage: pytest was not selected or did not run; \
-                     run it (drop `--only`/`--skip` for it) so the changed lines can be measured"
-                        .to_owned(),
+                return Outcome::Skipped(SkipReason::NoCoverage(
+                    "no test runner ran (pytest not selected, or it could not run)".to_owned(),
                 ));
+            }
+            Some(Coverage::NotMeasured(why)) => {
+                return Outcome::Skipped(SkipReason::NoCoverage(why.clone()));
             }
             Some(Coverage::Unavailable(reason)) => {
                 return Outcome::Errored(CheckError::Tool(reason.clone()));

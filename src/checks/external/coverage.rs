@@ -35,8 +35,10 @@ impl FileCoverage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
     Measured(CoverageData),
-    /// It could not be measured: why, and the fix.
+    /// The tools to measure it are missing: why, and the fix (an error).
     Unavailable(String),
+    /// The run measured nothing (it ran no test): why (a skip).
+    NotMeasured(String),
 }
 
 #[derive(Deserialize)]

@@ -165,6 +165,12 @@ pub async fn run(
         outcome
     });
     if let (Outcome::Ran(ran), Some(measured)) = (&mut outcome, measured) {
+        // No test ran: nothing was measured, whatever the data file holds.
+        let measured = if ran.facts.headline == Some(Headline::NoTestsCollected) {
+            coverage::Coverage::NotMeasured("pytest collected no tests".to_owned())
+        } else {
+            measured
+        };
         ran.facts.coverage = Some(Box::new(measured));
     }
     if let Outcome::Ran(ran) = &mut outcome
@@ -193,9 +199,9 @@ fn coverage_installed(tool: &ResolvedTool) -> bool {
 /// `coverage json --show-contexts` on the run's data file, read back.
 async fn read_coverage(tool: &ResolvedTool, data_file: &Path, root: &Path) -> coverage::Coverage {
     if !data_file.exists() {
-        return coverage::Coverage::Unavailable(
-            "the test run wrote no coverage data (it ran no test, or pytest-cov was turned \
-             off with `-p no:cov`)"
+        return coverage::Coverage::NotMeasured(
+            "the test run wrote no coverage data (it ran no test, or the project's pytest \
+             config turns pytest-cov off with `-p no:cov`)"
                 .to_owned(),
         );
     }
