@@ -108,3 +108,79 @@ fn no_tests_collected_is_a_skip_with_the_reason() {
     let summary = run.check("diff-coverage")["summary"].as_str().unwrap();
     assert!(summary.contains("pytest collected no tests"), "{summary}");
 }
+
+/// A new Flask route that a new test reaches only through the test client
+/// (it imports nothing of the route's module) is tested: coverage says so.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn a_route_reached_only_through_the_test_client_is_tested() {
+    let project = Project::empty();
+    project.write(".gitignore", "__pycache__/\n.mypy_cache/\n.ruff_cache/\n");
+    project.write("requirements.txt", "flask==3.1.3\n");
+    project.write("pytest.ini", "[pytest]\npythonpath = .\n");
+    project.write("app/__init__.py", "");
+    project.write(
+        "app/main.py",
+        "\"\"\"The service.\"\"\"\n\nfrom flask import Flask\n\napp = Flask(__name__)\n\nfrom app import views  # noqa: E402,F401\n",
+    );
+    project.write(
+        "app/views.py",
+        "\"\"\"Views.\"\"\"\n\nfrom app.main import app\n",
+    );
+    project.write(
+        "tests/conftest.py",
+        "import pytest\n\nfrom app.main import app\n\n\n@pytest.fixture\ndef client():\n    return app.test_client()\n",
+    );
+    project.write(
+        "tests/test_root.py",
+        "def test_root(client) -> None:\n    assert client.get('/').status_code == 404\n",
+    );
+    project.commit("base");
+    project.git(&["checkout", "-q", "-b", "feature"]);
+    project.write(
+        "app/views.py",
+        "\"\"\"Views.\"\"\"\n\nfrom app.main import app\n\n\n@app.get(\"/health\")\ndef health() -> dict[str, str]:\n    \"\"\"Say the service is up.\"\"\"\n    return {\"status\": \"ok\"}\n",
+    );
+    project.write(
+        "tests/test_health.py",
+        "def test_health(client) -> None:\n    assert client.get(\"/health\").json == {\"status\": \"ok\"}\n",
+    );
+    project.commit("a health route");
+    let path = common::fresh_path(true);
+    let run = project.check_with(
+        &["--only", "pytest,tests-added,diff-coverage"],
+        path.path().to_str().unwrap(),
+        &[],
+    );
+    assert_eq!(run.check("pytest")["status"], "pass", "{run}");
+    assert_eq!(run.check("tests-added")["status"], "pass", "{run}");
+    assert_eq!(run.check("diff-coverage")["status"], "pass", "{run}");
+    assert_eq!(run.code, 0, "{run}");
+}
+
+/// A changed function that only an old test runs fails `tests-added`,
+/// naming that test, even though the change added another test.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn a_change_run_only_by_an_old_test_fails_naming_it() {
+    let project = Project::new();
+    project.write(
+        "app/calc.py",
+        "\"\"\"Arithmetic helpers.\"\"\"\n\n\ndef add(a: int, b: int) -> int:\n    \"\"\"Return the sum, never below zero.\"\"\"\n    return max(a + b, 0)\n",
+    );
+    project.write(
+        "tests/test_other.py",
+        "def test_other() -> None:\n    assert True\n",
+    );
+    project.commit("add never goes below zero");
+    let run = project.check(&["--only", "pytest,tests-added"]);
+    assert_eq!(run.check("tests-added")["status"], "fail", "{run}");
+    let message = run.check("tests-added")["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("`add` changed"), "{message}");
+    assert!(
+        message.contains("`tests/test_calc.py::test_add`"),
+        "{message}"
+    );
+}

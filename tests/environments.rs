@@ -12,29 +12,12 @@ use std::path::{Path, PathBuf};
 use common::{Project, Run};
 use tempfile::TempDir;
 
-/// A PATH with only git and the real python3 (not a version manager's
-/// shim), and uv when asked: as on a fresh machine.
 fn fresh_path(with_uv: bool) -> TempDir {
-    let bare = common::bare_path();
-    let python3 = std::process::Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 on PATH");
-    let python3 = String::from_utf8(python3.stdout).unwrap();
-    std::os::unix::fs::symlink(python3.trim(), bare.path().join("python3")).unwrap();
-    if with_uv {
-        std::os::unix::fs::symlink(uv(), bare.path().join("uv")).unwrap();
-    }
-    bare
+    common::fresh_path(with_uv)
 }
 
 fn uv() -> PathBuf {
-    let uv = common::tools_bin().join("uv");
-    assert!(
-        uv.exists(),
-        "scripts/tools-venv.sh installs uv into target/venv"
-    );
-    uv
+    common::uv()
 }
 
 /// `dod check --all` with dod provisioning everything.

@@ -27,6 +27,32 @@ pub fn bare_path() -> TempDir {
     dir
 }
 
+/// A PATH with only git and the real python3 (not a version manager's
+/// shim), and uv when asked: as on a fresh machine, so dod provisions.
+pub fn fresh_path(with_uv: bool) -> TempDir {
+    let bare = bare_path();
+    let python3 = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 on PATH");
+    let python3 = String::from_utf8(python3.stdout).unwrap();
+    std::os::unix::fs::symlink(python3.trim(), bare.path().join("python3")).unwrap();
+    if with_uv {
+        std::os::unix::fs::symlink(uv(), bare.path().join("uv")).unwrap();
+    }
+    bare
+}
+
+/// The uv `scripts/tools-venv.sh` installs into target/venv.
+pub fn uv() -> PathBuf {
+    let uv = tools_bin().join("uv");
+    assert!(
+        uv.exists(),
+        "scripts/tools-venv.sh installs uv into target/venv"
+    );
+    uv
+}
+
 pub fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(program))

@@ -4,6 +4,7 @@ use ruff_text_size::Ranged;
 
 use crate::checks::change::{ChangeCheck, Input, Versions};
 use crate::checks::declare_check;
+use crate::checks::external::coverage::{Coverage, CoverageData};
 use crate::config::FilterMode;
 use crate::diagnostic::{
     Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
@@ -23,6 +24,11 @@ declare_check! {
     /// by node id; every case of a parametrized test); when no test runner
     /// ran (pytest not selected), the tests are noted as not run and do not
     /// fail the check.
+    /// When the test run measured coverage (pytest under pytest-cov, which
+    /// dod arranges), each changed public function or method must have been
+    /// run by a test the change added or changed, and that test passed: a
+    /// Flask route reached only through `app.test_client()` counts, and a
+    /// function only old tests run is a finding that names them.
     /// The Output Report lists the tests added with their results.
     ///
     /// ## Why it matters
@@ -32,6 +38,7 @@ declare_check! {
     /// ## Example
     /// ```text
     /// app/storage.py:12:5 no-tests `Storage.put` changed but no test was added or changed
+    /// app/calc.py:4:1 untested-change `add` changed and only tests this change did not add or change ran it: `tests/test_calc.py::test_add`
     /// ```
     ///
     /// ## How to fix
@@ -75,13 +82,29 @@ impl ChangeCheck for TestsAdded {
             })
             .collect();
         let mut findings = Vec::new();
+        // With coverage, each changed public function must have been run
+        // by a test the change added or changed, and that test passed.
+        let measured = match input.coverage {
+            Some(Coverage::Measured(data)) => Some(data),
+            _ => None,
+        };
+        let added_ids: Vec<&str> = added.iter().map(|(id, _)| id.as_str()).collect();
+        if let Some(data) = measured {
+            for versions in &sources {
+                findings.extend(untested_functions(versions, data, &added_ids, input));
+            }
+        }
         // The finding names a changed function where there is one, not a
         // module whose only change is, say, its `__version__`.
         let first = sources
             .iter()
             .find(|versions| !changed_functions(versions).is_empty())
             .or(sources.first());
-        if let (Some(first), true) = (first, added.is_empty()) {
+        let judged_by_coverage = measured.is_some()
+            && sources
+                .iter()
+                .any(|versions| !changed_functions(versions).is_empty());
+        if let (Some(first), true, false) = (first, added.is_empty(), judged_by_coverage) {
             let changed = changed_functions(first);
             let (location, what) = match (changed.first(), first.head.as_ref()) {
                 (Some(function), Some(head)) => {
@@ -169,4 +192,87 @@ impl ChangeCheck for TestsAdded {
             ..Ran::default()
         })
     }
+}
+
+/// The changed public functions of a file that no test added or changed in
+/// this change ran (and passed), by this run's coverage: each a finding
+/// that names the tests that did run it, if any.
+fn untested_functions(
+    versions: &Versions,
+    data: &CoverageData,
+    added: &[&str],
+    input: &Input<'_>,
+) -> Vec<Finding> {
+    let Some(head) = &versions.head else {
+        return Vec::new();
+    };
+    let file = data.files.get(&versions.file.path);
+    let is_added = |test: &str| {
+        added
+            .iter()
+            .any(|id| test == *id || test.starts_with(&format!("{id}[")))
+    };
+    let mut findings = Vec::new();
+    for function in changed_functions(versions) {
+        if function
+            .qualname
+            .split('.')
+            .any(|part| part.starts_with('_'))
+        {
+            continue;
+        }
+        let (Some(first), Some(last)) = (function.node.body.first(), function.node.body.last())
+        else {
+            continue;
+        };
+        let from = head.line_column(first.start()).0;
+        let to = head.line_column(last.end()).0;
+        let mut ran: Vec<&str> = file
+            .map(|file| {
+                file.tests
+                    .range(from..=to)
+                    .flat_map(|(_, tests)| tests.iter().map(String::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ran.sort_unstable();
+        ran.dedup();
+        let by_added_and_passed = ran.iter().any(|test| {
+            is_added(test) && matches!(input.test_outcome(test), Some(TestOutcome::Passed))
+        });
+        if by_added_and_passed {
+            continue;
+        }
+        let (line, column) = head.line_column(head.def_keyword(function.node));
+        let location = Location::at(versions.file.path.clone(), line, Some(column));
+        let message = match (ran.is_empty(), ran.iter().any(|test| is_added(test))) {
+            (true, _) => format!("`{}` changed and no test ran it", function.qualname),
+            (false, true) => format!(
+                "`{}` changed and the new tests that ran it did not pass",
+                function.qualname
+            ),
+            (false, false) => {
+                let shown: Vec<String> =
+                    ran.iter().take(3).map(|test| format!("`{test}`")).collect();
+                let more = ran.len().saturating_sub(3);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "`{}` changed and only tests this change did not add or change ran it: {}{more}",
+                    function.qualname,
+                    shown.join(", ")
+                )
+            }
+        };
+        findings.push(
+            Finding::new("untested-change", location, message).with_fix(format!(
+                "add or extend a test that calls `{}` and checks the new behaviour",
+                function.qualname
+            )),
+        );
+    }
+    findings
 }
