@@ -293,6 +293,8 @@ pub struct Facts {
     /// Files outside the change whose findings count: they import a
     /// module the change touched (`changed-files-and-importers`).
     pub importers: Vec<String>,
+    /// `diff-coverage`: the changed line ranges no test ran, `(path, first, last)`.
+    pub uncovered: Vec<(String, u32, u32)>,
     /// What the test run's coverage measured, when the runner is pytest.
     pub coverage: Option<Box<crate::checks::external::coverage::Coverage>>,
 }

@@ -20,8 +20,48 @@ fn diff_coverage_follows_the_tests_of_the_change() {
         "from app.pricing import discount\n\n\ndef test_member() -> None:\n    assert discount(100, True) == 90\n",
     );
     project.commit("discount with one test");
-    let run = project.check(&["--only", "pytest,diff-coverage"]);
+    let (report, sarif, junit) = (
+        project.out("report.md"),
+        project.out("dod.sarif"),
+        project.out("dod.xml"),
+    );
+    let run = project.check_with(
+        &[
+            "--only",
+            "pytest,diff-coverage",
+            "--report",
+            report.to_str().unwrap(),
+            "--sarif",
+            sarif.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--github",
+        ],
+        &common::tools_path(),
+        &[],
+    );
     assert_eq!(run.check("pytest")["status"], "pass", "{run}");
+    // Every output carries the uncovered range.
+    let markdown = std::fs::read_to_string(&report).unwrap();
+    assert!(markdown.contains("## Diff coverage"), "{markdown}");
+    assert!(markdown.contains("| `app/pricing.py` | 8 |"), "{markdown}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let result = &sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["ruleId"] == "diff-coverage/uncovered")
+        .unwrap_or_else(|| panic!("{sarif}"))["locations"][0]["physicalLocation"];
+    assert_eq!(result["artifactLocation"]["uri"], "app/pricing.py");
+    assert_eq!(result["region"]["startLine"], 8);
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(junit.contains("uncovered app/pricing.py:8"), "{junit}");
+    assert!(
+        run.stdout
+            .contains("::error file=app/pricing.py,line=8,title=dod diff-coverage%3A uncovered::"),
+        "{run}"
+    );
     assert_eq!(run.check("diff-coverage")["status"], "fail", "{run}");
     assert_eq!(
         run.findings("diff-coverage"),

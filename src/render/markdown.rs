@@ -24,6 +24,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     files(report, out)?;
     tests(report, out)?;
+    diff_coverage(report, out)?;
     docs(report, out)?;
     for (heading, section) in [
         ("E2E scenarios affected", "e2e scenarios"),
@@ -137,6 +138,48 @@ fn tests(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             escape(&test.node_id),
             test.duration.as_secs_f64()
         )?;
+    }
+    writeln!(out)
+}
+
+/// The share of the changed lines the tests ran, and the ranges they did
+/// not, per file; only when `diff-coverage` ran.
+fn diff_coverage(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(check) = report
+        .checks
+        .iter()
+        .find(|check| check.id.as_str() == crate::checks::Builtin::DiffCoverage.as_str())
+    else {
+        return Ok(());
+    };
+    writeln!(out, "## Diff coverage\n")?;
+    writeln!(out, "{}\n", escape(&crate::render::summary(check)))?;
+    let mut files: Vec<&str> = check
+        .facts
+        .uncovered
+        .iter()
+        .map(|(path, _, _)| path.as_str())
+        .collect();
+    files.dedup();
+    if files.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "| File | Changed lines no test ran |\n| --- | --- |")?;
+    for file in files {
+        let ranges: Vec<String> = check
+            .facts
+            .uncovered
+            .iter()
+            .filter(|(path, _, _)| path == file)
+            .map(|(_, first, last)| {
+                if first == last {
+                    first.to_string()
+                } else {
+                    format!("{first}-{last}")
+                }
+            })
+            .collect();
+        writeln!(out, "| `{}` | {} |", escape(file), ranges.join(", "))?;
     }
     writeln!(out)
 }

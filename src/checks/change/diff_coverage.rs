@@ -161,7 +161,12 @@ impl ChangeCheck for DiffCoverage {
             Severity::Note
         };
         let mut findings = Vec::new();
-        for (path, first, last, imported) in uncovered_ranges(&lines) {
+        let ranges = uncovered_ranges(&lines);
+        let uncovered = ranges
+            .iter()
+            .map(|(path, first, last, _)| ((*path).to_owned(), *first, *last))
+            .collect();
+        for (path, first, last, imported) in ranges {
             let what = if first == last {
                 format!("line {first}")
             } else {
@@ -190,6 +195,7 @@ impl ChangeCheck for DiffCoverage {
             findings,
             facts: Facts {
                 headline: Some(headline),
+                uncovered,
                 ..Facts::default()
             },
             ..Ran::default()
