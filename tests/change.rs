@@ -46,9 +46,10 @@ fn changed_code_needs_a_passing_test() {
     let project = service();
     project.write("app/calc.py", &CALC.replace("return a + b", "return b + a"));
     let run = only(&project, "tests-added,pytest");
+    // Coverage says which test ran it: only an old one.
     assert_eq!(
         run.findings("tests-added"),
-        ["app/calc.py:4 no-tests"],
+        ["app/calc.py:4 untested-change"],
         "{run}"
     );
     assert_eq!(run.item("code.tests-added")["status"], "fail");
@@ -196,9 +197,10 @@ fn output_report_for_a_worked_change() {
         .replace("from flask import Blueprint\n", "from flask import Blueprint\n\nfrom app.status import deleted\n"),
     );
     project.write("app/status.py", "def deleted() -> tuple[str, int]:\n    \"\"\"The response to a successful DELETE.\"\"\"\n    return \"\", 204\n");
+    // The route itself is run, through Flask's test client.
     project.write(
         "tests/test_routes.py",
-        "from app.status import deleted\n\n\ndef test_delete_returns_204() -> None:\n    assert deleted() == (\"\", 204)\n",
+        "from flask import Flask\n\nfrom app.routes import uploads\n\n\ndef test_delete_returns_204() -> None:\n    app = Flask(__name__)\n    app.register_blueprint(uploads)\n    assert app.test_client().delete(\"/uploads/7\").status_code == 204\n",
     );
     project.write(
         "docs/api/uploads.md",

@@ -91,7 +91,7 @@ impl ChangeCheck for TestsAdded {
         let added_ids: Vec<&str> = added.iter().map(|(id, _)| id.as_str()).collect();
         if let Some(data) = measured {
             for versions in &sources {
-                findings.extend(untested_functions(versions, data, &added_ids, input));
+                findings.extend(untested_functions(versions, data, &added_ids));
             }
         }
         // The finding names a changed function where there is one, not a
@@ -195,14 +195,10 @@ impl ChangeCheck for TestsAdded {
 }
 
 /// The changed public functions of a file that no test added or changed in
-/// this change ran (and passed), by this run's coverage: each a finding
-/// that names the tests that did run it, if any.
-fn untested_functions(
-    versions: &Versions,
-    data: &CoverageData,
-    added: &[&str],
-    input: &Input<'_>,
-) -> Vec<Finding> {
+/// this change ran, by this run's coverage: each a finding that names the
+/// tests that did run it, if any. (Whether the new tests passed is each
+/// test's own finding.)
+fn untested_functions(versions: &Versions, data: &CoverageData, added: &[&str]) -> Vec<Finding> {
     let Some(head) = &versions.head else {
         return Vec::new();
     };
@@ -237,21 +233,15 @@ fn untested_functions(
             .unwrap_or_default();
         ran.sort_unstable();
         ran.dedup();
-        let by_added_and_passed = ran.iter().any(|test| {
-            is_added(test) && matches!(input.test_outcome(test), Some(TestOutcome::Passed))
-        });
-        if by_added_and_passed {
+        // A new test that ran it and failed is its own finding (`test-failed`).
+        if ran.iter().any(|test| is_added(test)) {
             continue;
         }
         let (line, column) = head.line_column(head.def_keyword(function.node));
         let location = Location::at(versions.file.path.clone(), line, Some(column));
-        let message = match (ran.is_empty(), ran.iter().any(|test| is_added(test))) {
-            (true, _) => format!("`{}` changed and no test ran it", function.qualname),
-            (false, true) => format!(
-                "`{}` changed and the new tests that ran it did not pass",
-                function.qualname
-            ),
-            (false, false) => {
+        let message = match ran.is_empty() {
+            true => format!("`{}` changed and no test ran it", function.qualname),
+            false => {
                 let shown: Vec<String> =
                     ran.iter().take(3).map(|test| format!("`{test}`")).collect();
                 let more = ran.len().saturating_sub(3);
