@@ -28,7 +28,6 @@ fi
 cd "$work"
 pip download -q --no-deps --no-binary :all: itsdangerous==2.2.0 -d "$work/dl" >/dev/null
 tar xzf "$work/dl/itsdangerous-2.2.0.tar.gz"
-"$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$work/itsdangerous-2.2.0"
 
 # repo NAME SOURCE: a git repository holding SOURCE on `main`.
 repo() {
@@ -101,6 +100,9 @@ PY
 }
 
 repo its "$work/itsdangerous-2.2.0"
+# The tests import the package from the repository (editable), so both
+# tools measure the files the change touched.
+"$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$work/its"
 change its "signer: a new branch in get_signature, one side tested" '
 import re
 p = "src/itsdangerous/signer.py"
@@ -144,5 +146,7 @@ python3 - "$work/times.tsv" <<'PY'
 import sys
 rows = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
 dod = sum(r[0] for r in rows); dc = sum(r[1] for r in rows)
-print(f"diff-coverage step: dod {dod:.3f} s, diff-cover {dc:.3f} s over {len(rows)} changes: {dod / dc:.3f}x")
+# dod's JSON gives whole milliseconds: a step under 1 ms counts as 1 ms.
+dod = max(dod, 0.001 * len(rows))
+print(f"diff-coverage step: dod at most {dod:.3f} s, diff-cover {dc:.3f} s over {len(rows)} changes: at most {dod / dc:.3f}x")
 PY
