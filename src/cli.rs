@@ -83,6 +83,12 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "base")]
     pub staged: bool,
 
+    /// Run only the tests that ran the changed files (from the map of the
+    /// last full run under coverage), plus the changed test files; the full
+    /// suite when there is no map or it cannot be trusted.
+    #[arg(long, conflicts_with = "all")]
+    pub affected: bool,
+
     /// Run only these checks (comma-separated ids).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub only: Vec<String>,
@@ -167,6 +173,7 @@ impl CheckArgs {
             base: None,
             all: false,
             staged: false,
+            affected: false,
             only: Vec::new(),
             skip: Vec::new(),
             task: None,

@@ -293,6 +293,8 @@ pub struct Facts {
     /// Files outside the change whose findings count: they import a
     /// module the change touched (`changed-files-and-importers`).
     pub importers: Vec<String>,
+    /// Which tests the test runner ran and why, when test impact chose.
+    pub selection: Option<String>,
     /// `diff-coverage`: the changed line ranges no test ran, `(path, first, last)`.
     pub uncovered: Vec<(String, u32, u32)>,
     /// What the test run's coverage measured, when the runner is pytest.
@@ -377,6 +379,8 @@ pub enum SkipReason {
     DjangoModels,
     /// No test run measured coverage: why.
     NoCoverage(String),
+    /// Test impact: no test ran the changed files and no test changed.
+    NoAffectedTests,
 }
 
 /// Why a check could not judge. Shown as `error`: never a pass.

@@ -345,6 +345,18 @@ pub fn contents_at(
     parse_batch(&output.stdout, &names).map_err(|message| failed("git cat-file --batch", message))
 }
 
+/// Whether commit `ancestor` is `descendant` or one of its ancestors.
+pub fn is_ancestor(root: &Path, ancestor: &str, descendant: &str) -> bool {
+    git(root, &["merge-base", "--is-ancestor", ancestor, descendant]).is_ok()
+}
+
+/// The commit HEAD names.
+pub fn head_commit(root: &Path) -> Option<String> {
+    git(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+        .ok()
+        .map(|out| out.trim().to_owned())
+}
+
 /// Whether git ignores `path` (relative to the repository root `top`).
 pub fn is_ignored(top: &Path, path: &str) -> bool {
     let spec = ProcessSpec::new("git", top)

@@ -14,6 +14,7 @@ mod diagnostic;
 mod environment;
 mod error;
 mod git;
+mod impact;
 mod model;
 mod process;
 mod python;

@@ -81,6 +81,24 @@ pub async fn run(
         resolve.await
     };
 
+    // Which tests run: the whole suite, the changed test files, or what
+    // test impact selects.
+    let suite = match (&scope, settings.affected, settings.changed_tests_only) {
+        (Scope::Change(change), true, _) => {
+            let root = settings.root.clone();
+            // git runs here: off the async workers.
+            external::TestRun::Affected(tokio::task::block_in_place(|| {
+                crate::impact::select(
+                    &crate::environment::cache_dir(),
+                    &settings.root,
+                    change,
+                    |ancestor, descendant| crate::git::is_ancestor(&root, ancestor, descendant),
+                )
+            }))
+        }
+        (Scope::Change(_), false, true) => external::TestRun::ChangedFiles,
+        _ => external::TestRun::Suite,
+    };
     let scope = Arc::new(scope);
     let semaphore = Arc::new(Semaphore::new(settings.jobs.max(1)));
     let mut tasks = JoinSet::new();
@@ -97,7 +115,7 @@ pub async fn run(
             Arc::clone(&known),
         );
         let root = settings.root.clone();
-        let changed_tests_only = settings.changed_tests_only;
+        let suite = suite.clone();
         let id = spec.id.clone();
         let handle = tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
@@ -106,9 +124,7 @@ pub async fn run(
             });
             let began = Instant::now();
             let outcome = match &tool {
-                Some(Ok(tool)) => {
-                    external::run(&spec, tool, &check, &root, &scope, changed_tests_only).await
-                }
+                Some(Ok(tool)) => external::run(&spec, tool, &check, &root, &scope, &suite).await,
                 Some(Err(error)) => Outcome::Errored(error.clone()),
                 None => Outcome::Errored(CheckError::Unresolved {
                     tool: spec.tool.clone(),
@@ -201,6 +217,24 @@ pub async fn run(
     // The change checks read this run's test results, so they come last.
     let tests = tests_that_ran(settings, &reports);
     let coverage = coverage_of(settings, &reports);
+    // A full run under coverage keeps the map test impact selects from.
+    let full_run = suite == external::TestRun::Suite
+        || matches!(
+            &suite,
+            external::TestRun::Affected(crate::impact::Selection::Full { .. })
+        );
+    if let (true, Some(crate::checks::external::coverage::Coverage::Measured(data))) =
+        (full_run, &coverage)
+        && let Some(commit) =
+            tokio::task::block_in_place(|| crate::git::head_commit(&settings.root))
+    {
+        let _ = crate::impact::save(
+            &crate::environment::cache_dir(),
+            &settings.root,
+            &commit,
+            data,
+        );
+    }
     let change_run = tokio::task::spawn_blocking({
         let (settings, scope, progress, known) = (
             settings.clone(),

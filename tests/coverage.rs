@@ -224,3 +224,68 @@ fn a_change_run_only_by_an_old_test_fails_naming_it() {
         "{message}"
     );
 }
+
+/// Test impact: after a full run under coverage, `--affected` runs only the
+/// tests that ran the changed file (so a deliberate break is still caught),
+/// and the full suite when `conftest.py` changes, saying why each time.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn affected_runs_the_tests_that_ran_the_changed_files() {
+    let project = Project::new();
+    project.write(
+        "app/io.py",
+        "\"\"\"Reading.\"\"\"\n\n\ndef read(text: str) -> str:\n    \"\"\"The text, stripped.\"\"\"\n    return text.strip()\n",
+    );
+    project.write(
+        "tests/test_io.py",
+        "from app.io import read\n\n\ndef test_read() -> None:\n    assert read(' a ') == 'a'\n",
+    );
+    project.commit("io");
+    // On the base branch too: the change starts after it.
+    project.git(&["checkout", "-q", "main"]);
+    project.git(&["merge", "-q", "--ff-only", "feature"]);
+    project.git(&["checkout", "-q", "feature"]);
+    let full = project.check(&["--only", "pytest"]);
+    assert_eq!(
+        full.check("pytest")["summary"],
+        "2 passed, 0 failed, 0 errors, 0 skipped",
+        "{full}"
+    );
+
+    let ran = |run: &common::Run| -> Vec<String> {
+        run.json()["report"]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|test| test["node_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Broken on purpose: the one test that runs `add` is selected, and fails.
+    project.write(
+        "app/calc.py",
+        &common::CALC.replace("return a + b", "return a - b"),
+    );
+    project.commit("break add");
+    let affected = project.check(&["--only", "pytest", "--affected"]);
+    assert_eq!(
+        ran(&affected),
+        ["tests/test_calc.py::test_add"],
+        "{affected}"
+    );
+    assert_eq!(affected.check("pytest")["status"], "fail", "{affected}");
+    let summary = affected.check("pytest")["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("affected tests only: 1 test that ran the changed files"),
+        "{summary}"
+    );
+
+    project.write("tests/conftest.py", "import pytest\n");
+    project.commit("a conftest");
+    let full = project.check(&["--only", "pytest", "--affected"]);
+    assert_eq!(ran(&full).len(), 2, "{full}");
+    let summary = full.check("pytest")["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("the full suite: `tests/conftest.py` changed"),
+        "{summary}"
+    );
+}

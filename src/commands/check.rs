@@ -88,6 +88,7 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
         }
         match settings.hook.pytest.unwrap_or_default() {
             config::HookPytest::All => {}
+            config::HookPytest::Affected => settings.affected = true,
             config::HookPytest::Changed => settings.changed_tests_only = true,
             config::HookPytest::Skip => {
                 let runners: Vec<String> = settings
@@ -101,6 +102,13 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
         }
     }
     crate::python::set_max_file_size(settings.max_file_size);
+    // Coverage of some of the tests says nothing of the change.
+    if settings.affected {
+        settings
+            .selection
+            .skip
+            .push(crate::checks::Builtin::DiffCoverage.as_str().to_owned());
+    }
     let repository = git::toplevel(&settings.root);
     if let Ok(Some(top)) = &repository {
         let top = std::fs::canonicalize(top).unwrap_or_else(|_| top.clone());

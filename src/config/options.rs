@@ -98,6 +98,8 @@ pub enum HookPytest {
     #[default]
     All,
     Changed,
+    /// The tests that ran the changed files (test impact).
+    Affected,
     Skip,
 }
 

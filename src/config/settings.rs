@@ -105,6 +105,9 @@ pub struct Settings {
     pub hook: HookOptions,
     /// Run pytest on the changed test files only (the hook's fast profile).
     pub changed_tests_only: bool,
+    /// Run only the tests that ran the changed files (`--affected`, `[hook]
+    /// pytest = "affected"`), from the test-impact map.
+    pub affected: bool,
     /// Task-based checks fail instead of skipping without a task file.
     pub require_task: bool,
     /// The options of the checks that have their own.
@@ -256,6 +259,7 @@ impl Settings {
             config_base: options.base,
             hook: options.hook.unwrap_or_default(),
             changed_tests_only: false,
+            affected: args.is_some_and(|args| args.affected),
             all,
             task,
             jobs,

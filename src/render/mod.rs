@@ -45,6 +45,9 @@ pub fn summary(check: &CheckReport) -> String {
     if check.hidden > 0 {
         summary.push_str(&format!(" ({} outside the change not shown)", check.hidden));
     }
+    if let Some(selection) = &check.facts.selection {
+        summary.push_str(&format!(" ({selection})"));
+    }
     if errors.is_empty() {
         summary
     } else {
@@ -63,6 +66,9 @@ pub fn skip_reason(reason: &SkipReason) -> String {
             "not applicable: Django models are outside dod's stack".to_owned()
         }
         SkipReason::NoCoverage(why) => format!("no coverage measured: {why}"),
+        SkipReason::NoAffectedTests => {
+            "no test ran the changed files and no test changed (--affected)".to_owned()
+        }
         SkipReason::TestsUnchanged => {
             "no test file changed (hook: pytest = \"changed\")".to_owned()
         }

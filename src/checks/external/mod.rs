@@ -31,19 +31,28 @@ pub async fn run(
     check: &CheckSettings,
     root: &Path,
     scope: &Scope,
-    changed_tests_only: bool,
+    suite: &TestRun,
 ) -> Outcome {
     let files = match files_argument(spec, check, scope, root) {
         Ok(files) => files,
         Err(NothingToRun::Skipped(reason)) => return Outcome::Skipped(reason),
         Err(NothingToRun::Errored(reason)) => return Outcome::Errored(reason),
     };
-    // The hook's fast profile: the test run covers the tests the change touched.
-    let tests: Vec<String> = match (
-        changed_tests_only && spec.parser == ParserKind::JunitXml,
-        scope,
-    ) {
-        (true, Scope::Change(change)) => {
+    // The hook's fast profile: the test run covers the tests the change
+    // touched; with test impact, the tests that ran the changed files.
+    let runs_tests = spec.parser == ParserKind::JunitXml;
+    let tests: Vec<String> = match (runs_tests, suite, scope) {
+        (
+            true,
+            TestRun::Affected(crate::impact::Selection::Tests { tests, .. }),
+            Scope::Change(_),
+        ) => {
+            if tests.is_empty() {
+                return Outcome::Skipped(SkipReason::NoAffectedTests);
+            }
+            tests.clone()
+        }
+        (true, TestRun::ChangedFiles, Scope::Change(change)) => {
             let tests: Vec<String> = change
                 .present()
                 .map(|file| file.path.clone())
@@ -164,6 +173,14 @@ pub async fn run(
         }
         outcome
     });
+    if let (Outcome::Ran(ran), true, TestRun::Affected(selection)) =
+        (&mut outcome, runs_tests, suite)
+    {
+        ran.facts.selection = Some(match selection {
+            crate::impact::Selection::Tests { why, .. } => format!("affected tests only: {why}"),
+            crate::impact::Selection::Full { why } => format!("the full suite: {why}"),
+        });
+    }
     if let (Outcome::Ran(ran), Some(measured)) = (&mut outcome, measured) {
         // No test ran: nothing was measured, whatever the data file holds.
         let measured = if ran.facts.headline == Some(Headline::NoTestsCollected) {
@@ -228,6 +245,17 @@ async fn read_coverage(tool: &ResolvedTool, data_file: &Path, root: &Path) -> co
         Ok(output) => failed(output.tail(8)),
         Err(error) => failed(error.to_string()),
     }
+}
+
+/// Which tests a test runner runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestRun {
+    /// The whole suite.
+    Suite,
+    /// The changed test files (the hook's `pytest = "changed"`).
+    ChangedFiles,
+    /// What test impact selected (`--affected`).
+    Affected(crate::impact::Selection),
 }
 
 /// Why a command check does not run.
