@@ -30,12 +30,14 @@ mv "$work/itsdangerous-2.2.0" "$repo"
 cd "$repo"
 git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm base
 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$repo"
-export PATH="$venv/bin:$PATH" DOD_CACHE_DIR="$work/cache"
+# testmon's data outside the repository, or it would be part of the change.
+export PATH="$venv/bin:$PATH" DOD_CACHE_DIR="$work/cache" TESTMON_DATAFILE="$work/.testmondata"
 
 # The map: a full run under coverage at the base. testmon's own data too.
 git checkout -q -b change
 "$dod" check --only pytest --no-provision --json "$work/full.json" >/dev/null 2>&1 || true
-"$venv/bin/pytest" -q -p no:cacheprovider --testmon >/dev/null 2>&1 || true
+# (testmon needs pytest's cache provider)
+"$venv/bin/pytest" -q --testmon >/dev/null 2>&1 || true
 total=$(python3 -c "import json; print(len(json.load(open('$work/full.json'))['report']['tests']))")
 
 # The change: `timed.py` broken on purpose (every timestamp is 0).
@@ -49,11 +51,11 @@ git add -A && git -c user.name=b -c user.email=b@b commit -qm "break timed"
 
 hyperfine --warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-json "$work/bench.json" \
   -n "full suite" "$dod check --only pytest --no-provision --quiet" \
-  -n "--affected" "$dod check --only pytest --affected --no-provision --quiet"
+  -n "affected" "$dod check --only pytest --affected --no-provision --quiet"
 
 "$dod" check --only pytest --affected --no-provision --json "$work/affected.json" >/dev/null 2>&1 || true
 "$dod" check --only pytest --no-provision --json "$work/broken.json" >/dev/null 2>&1 || true
-"$venv/bin/pytest" -q -p no:cacheprovider --testmon -o junit_family=xunit1 --junitxml "$work/testmon.xml" >/dev/null 2>&1 || true
+"$venv/bin/pytest" -q --testmon -o junit_family=xunit1 --junitxml "$work/testmon.xml" >/dev/null 2>&1 || true
 
 python3 - "$work" "$total" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
@@ -75,6 +77,6 @@ print(f"dod --affected selected {len(affected)}: {pytest_line}")
 print(f"pytest-testmon selected {len(testmon)}")
 print(f"every failing test selected by dod: {'yes' if failing <= affected else 'NO: ' + str(sorted(failing - affected))}")
 print(f"dod and testmon: {len(affected & testmon)} in both, {len(affected - testmon)} dod only, {len(testmon - affected)} testmon only")
-full, fast = bench["full suite"], bench["--affected"]
+full, fast = bench["full suite"], bench["affected"]
 print(f"time: full suite {full:.2f} s, --affected {fast:.2f} s: {fast / full:.2f}x")
 PY

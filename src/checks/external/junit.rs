@@ -136,6 +136,36 @@ fn test_result(case: &TestCase) -> TestCaseResult {
     }
 }
 
+/// The module path of a test whose `file` (where the function is defined)
+/// differs from its classname's module in the same folder: a test method
+/// a class in another module inherits.
+fn inherited_from(path: &str, classname: &str) -> Option<String> {
+    let parts: Vec<&str> = classname.split('.').collect();
+    let modules = parts
+        .iter()
+        .take_while(|part| !part.starts_with(|c: char| c.is_ascii_uppercase()))
+        .count();
+    if modules == parts.len() || modules == 0 {
+        return None;
+    }
+    let module = parts[modules - 1];
+    let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let stem = file.trim_end_matches(".py");
+    // Only when the folders agree (the rootdir may differ from the path).
+    let folder = parts[..modules - 1].join("/");
+    (stem != module
+        && (folder == dir
+            || dir.ends_with(&format!("/{folder}"))
+            || folder.is_empty() && dir.is_empty()))
+    .then(|| {
+        if dir.is_empty() {
+            format!("{module}.py")
+        } else {
+            format!("{dir}/{module}.py")
+        }
+    })
+}
+
 /// xunit2 has no `file`: `tests.test_app.TestK` is `tests/test_app.py`
 /// (the capitalised parts at the end are classes; modules are lower case).
 fn path_of_classname(classname: &str) -> Option<String> {
@@ -165,6 +195,17 @@ fn node_id(path: Option<&str>, classname: &str, name: &str) -> String {
         // A collection error: the testcase stands for the whole module.
         return path.to_owned();
     }
+    // A test a class inherits is reported at the file that defines it
+    // (`file`), but pytest's node id is the inheriting class's module: the
+    // classname's module, in the same folder.
+    let owned;
+    let path = match inherited_from(path, classname) {
+        Some(actual) => {
+            owned = actual;
+            owned.as_str()
+        }
+        None => path,
+    };
     let module = path.trim_end_matches(".py").replace('/', ".");
     let classes = classname
         .strip_prefix(&module)
@@ -218,6 +259,24 @@ mod tests {
         assert_eq!(
             findings[0].message,
             "tests/test_app.py::test_bad failed: assert 3 == 4"
+        );
+    }
+
+    /// itsdangerous's `TestTimedSerializer(TestSerializer)` in
+    /// `test_timed.py`: its inherited tests' `file` is `test_serializer.py`.
+    #[test]
+    fn an_inherited_test_has_the_node_id_of_its_class_module() {
+        assert_eq!(
+            node_id(
+                Some("tests/test_itsdangerous/test_serializer.py"),
+                "tests.test_itsdangerous.test_timed.TestTimedSerializer",
+                "test_serializer[Serializer-None]"
+            ),
+            "tests/test_itsdangerous/test_timed.py::TestTimedSerializer::test_serializer[Serializer-None]"
+        );
+        assert_eq!(
+            node_id(Some("tests/test_app.py"), "tests.test_app.TestK", "test_m"),
+            "tests/test_app.py::TestK::test_m"
         );
     }
 

@@ -75,8 +75,13 @@ pub fn module_in_mypy_message(message: &str) -> Option<String> {
 /// Whose module it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
-    /// A package or module of the project itself (`app`, `src/app`).
-    Project { top: String, src_layout: bool },
+    /// A package or module of the project itself (`app`, `src/app`);
+    /// `builds`: the project has a build system, so it can be installed.
+    Project {
+        top: String,
+        src_layout: bool,
+        builds: bool,
+    },
     /// A dependency the project declares, in this file.
     Declared { distribution: String, file: String },
     /// Nobody declares it.
@@ -88,9 +93,13 @@ pub fn owner(module: &str, root: &Path) -> Owner {
     let top = module.split('.').next().unwrap_or(module);
     for (dir, src_layout) in [(root.to_owned(), false), (root.join("src"), true)] {
         if dir.join(top).is_dir() || dir.join(format!("{top}.py")).is_file() {
+            let builds = root.join("setup.py").is_file()
+                || std::fs::read_to_string(root.join("pyproject.toml"))
+                    .is_ok_and(|text| text.contains("[build-system]"));
             return Owner::Project {
                 top: top.to_owned(),
                 src_layout,
+                builds,
             };
         }
     }
@@ -182,8 +191,15 @@ pub fn explain(module: &str, owner: &Owner, tool: &ResolvedTool, what: &str) -> 
         ""
     };
     match owner {
-        Owner::Project { top, src_layout } => {
-            let fix = if *src_layout {
+        Owner::Project {
+            top,
+            src_layout,
+            builds,
+        } => {
+            let fix = if *builds {
+                "install the project there (`python -m pip install -e .`), or let dod provision, \
+                 which installs it"
+            } else if *src_layout {
                 "give the project a build system (`[build-system]` in pyproject.toml) so it is \
                  installed, or add `pythonpath = [\"src\"]` to its pytest config"
             } else {
@@ -240,7 +256,8 @@ mod tests {
             owner("shop.models", dir.path()),
             Owner::Project {
                 top: "shop".into(),
-                src_layout: true
+                src_layout: true,
+                builds: false
             }
         );
         assert_eq!(

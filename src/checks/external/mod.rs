@@ -69,8 +69,14 @@ pub async fn run(
     };
     // The JUnit report goes to a private directory of its own (mode 0700,
     // a random name), removed with everything in it when the check ends.
-    // pytest under coverage when pytest-cov and coverage are beside it.
-    let measure = spec.coverage && coverage_installed(tool);
+    // pytest under coverage when pytest-cov and coverage are beside it, and
+    // the whole suite runs: coverage of some tests is no measure of the
+    // change, and a partial run keeps no test-impact map.
+    let partial = matches!(
+        suite,
+        TestRun::ChangedFiles | TestRun::Affected(crate::impact::Selection::Tests { .. })
+    );
+    let measure = spec.coverage && !partial && coverage_installed(tool);
     let junit_dir = if measure || spec.argv.iter().any(|arg| arg == "{junit}") {
         match tempfile::Builder::new().prefix("dod-").tempdir() {
             Ok(dir) => Some(dir),
@@ -104,6 +110,9 @@ pub async fn run(
     let output = process::run(&process).await;
     let measured = match (spec.coverage, measure, &data_file) {
         (false, _, _) => None,
+        (true, false, _) if partial => Some(coverage::Coverage::NotMeasured(
+            "only some of the tests ran".to_owned(),
+        )),
         (true, false, _) => Some(coverage::Coverage::Unavailable(format!(
             "`pytest-cov` and `coverage` are not installed beside `{}`, so the changed lines' \
              coverage was not measured; install them there (`python -m pip install \
