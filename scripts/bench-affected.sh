@@ -66,9 +66,12 @@ affected = {t["node_id"] for t in tests("affected")}
 failing = {t["node_id"] for t in tests("broken") if t["outcome"] in ("failed", "error")}
 testmon = set()
 for case in ET.parse(f"{work}/testmon.xml").iter("testcase"):
-    last = case.get("classname", "").rsplit(".", 1)[-1]
-    middle = f"{last}::" if last[:1].isupper() else ""
-    testmon.add(f"{case.get('file')}::{middle}{case.get('name')}")
+    # The node id from the classname: its modules are the path (a test a
+    # class inherits has the `file` of its definition, not of its class).
+    parts = case.get("classname", "").split(".")
+    modules = [p for p in parts if not p[:1].isupper()]
+    classes = [p for p in parts if p[:1].isupper()]
+    testmon.add("::".join(["/".join(modules) + ".py", *classes, case.get("name")]))
 pytest_line = next(c for c in json.load(open(f"{work}/affected.json"))["checks"] if c["id"] == "pytest")["summary"]
 bench = {r["command"]: r["mean"] for r in json.load(open(f"{work}/bench.json"))["results"]}
 print()
