@@ -198,6 +198,8 @@ pub struct Finding {
     pub severity: Severity,
     /// How to make it go away, when the check knows.
     pub fix: Option<String>,
+    /// The last line, when the finding spans several (an uncovered range).
+    pub end_line: Option<u32>,
     /// The raw value of a secret the check found, so that the report can be
     /// masked wherever it shows up (a test id, a tool's message). Taken out
     /// by the runner before anything renders; never shown.
@@ -212,8 +214,15 @@ impl Finding {
             message: message.into(),
             severity: Severity::Error,
             fix: None,
+            end_line: None,
             secret: None,
         }
+    }
+
+    /// The finding spans lines up to `line`.
+    pub fn with_end_line(mut self, line: u32) -> Finding {
+        self.end_line = Some(line);
+        self
     }
 
     /// Carries the secret's raw value to the redaction pass.

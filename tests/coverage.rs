@@ -289,3 +289,56 @@ fn affected_runs_the_tests_that_ran_the_changed_files() {
         "{summary}"
     );
 }
+
+/// An uncovered range of several lines is a range in every output: JSON's
+/// `end_line`, SARIF's `endLine`, GitHub's `endLine`, the report's table.
+#[test]
+#[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
+fn an_uncovered_range_spans_its_lines_in_every_output() {
+    let project = Project::new();
+    project.write(
+        "app/refunds.py",
+        "\"\"\"Refunds.\"\"\"\n\n\ndef refund(amount: int) -> int:\n    \"\"\"The refund.\"\"\"\n    fee = 1\n    total = amount - fee\n    return -total\n",
+    );
+    project.write(
+        "tests/test_refunds.py",
+        "import app.refunds\n\n\ndef test_module() -> None:\n    assert app.refunds.refund\n",
+    );
+    project.commit("refund, imported but never called");
+    let (report, sarif) = (project.out("report.md"), project.out("dod.sarif"));
+    let run = project.check_with(
+        &[
+            "--only",
+            "pytest,diff-coverage",
+            "--report",
+            report.to_str().unwrap(),
+            "--sarif",
+            sarif.to_str().unwrap(),
+            "--github",
+        ],
+        &common::tools_path(),
+        &[],
+    );
+    let finding = &run.check("diff-coverage")["findings"][0];
+    assert_eq!(
+        (finding["line"].as_u64(), finding["end_line"].as_u64()),
+        (Some(6), Some(8)),
+        "{run}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["endLine"].as_u64()),
+        (Some(6), Some(8))
+    );
+    assert!(
+        run.stdout.contains("file=app/refunds.py,line=6,endLine=8,"),
+        "{run}"
+    );
+    let markdown = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        markdown.contains("| `app/refunds.py` | 6-8 |"),
+        "{markdown}"
+    );
+}

@@ -40,6 +40,9 @@ fn annotation(report: &Report, check: &str, finding: &Finding) -> String {
         ));
         if let Some(line) = finding.location.line {
             properties.push(format!("line={line}"));
+            if let Some(end) = finding.end_line {
+                properties.push(format!("endLine={end}"));
+            }
             if let Some(column) = finding.location.column {
                 properties.push(format!("col={column}"));
             }

@@ -74,6 +74,9 @@ struct FindingJson<'a> {
     path: Option<&'a str>,
     line: Option<u32>,
     column: Option<u32>,
+    /// The last line of a finding that spans several (an uncovered range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
     message: &'a str,
     severity: Severity,
     fix: Option<&'a str>,
@@ -122,6 +125,7 @@ fn finding(finding: &Finding) -> FindingJson<'_> {
         path: finding.location.path.as_deref(),
         line: finding.location.line,
         column: finding.location.column,
+        end_line: finding.end_line,
         message: &finding.message,
         severity: finding.severity,
         fix: finding.fix.as_deref(),

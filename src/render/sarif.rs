@@ -111,6 +111,8 @@ struct Region {
     start_line: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     start_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -231,6 +233,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         region: finding.location.line.map(|line| Region {
                             start_line: line,
                             start_column: finding.location.column,
+                            end_line: finding.end_line,
                         }),
                     },
                 })

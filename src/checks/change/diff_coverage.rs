@@ -167,6 +167,7 @@ impl ChangeCheck for DiffCoverage {
             .map(|(path, first, last, _)| ((*path).to_owned(), *first, *last))
             .collect();
         for (path, first, last, imported) in ranges {
+            let spans = last > first;
             let what = if first == last {
                 format!("line {first}")
             } else {
@@ -177,8 +178,7 @@ impl ChangeCheck for DiffCoverage {
             } else {
                 "in a module the test run never imported"
             };
-            findings.push(
-                Finding::new(
+            let finding = Finding::new(
                     "uncovered",
                     Location::at(path.to_owned(), first, None),
                     format!(
@@ -188,8 +188,12 @@ impl ChangeCheck for DiffCoverage {
                     ),
                 )
                 .with_severity(severity)
-                .with_fix(format!("add a test that runs `{path}` {what}, or mark code that needs none `# pragma: no cover`")),
-            );
+                .with_fix(format!("add a test that runs `{path}` {what}, or mark code that needs none `# pragma: no cover`"));
+            findings.push(if spans {
+                finding.with_end_line(last)
+            } else {
+                finding
+            });
         }
         Outcome::Ran(Ran {
             findings,
