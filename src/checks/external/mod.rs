@@ -709,6 +709,34 @@ mod tests {
         interpret(&pytest, &tool(), code, &output, None, root.path())
     }
 
+    /// A `coverage json` that fails is an error with its words, never a pass.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_coverage_that_crashes_is_unavailable_with_its_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_file = dir.path().join(".coverage");
+        std::fs::write(&data_file, "not coverage data").unwrap();
+        let python = dir.path().join("python");
+        std::fs::write(
+            &python,
+            "#!/bin/sh\necho 'coverage: data file is corrupt' >&2\nexit 1\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let tool = ResolvedTool { python, ..tool() };
+        let coverage::Coverage::Unavailable(why) =
+            read_coverage(&tool, &data_file, dir.path()).await
+        else {
+            panic!("a failing coverage json is unavailable");
+        };
+        assert!(why.contains("data file is corrupt"), "{why}");
+        let missing = read_coverage(&tool, &dir.path().join("none"), dir.path()).await;
+        assert!(
+            matches!(missing, coverage::Coverage::NotMeasured(_)),
+            "{missing:?}"
+        );
+    }
+
     #[test]
     fn pytest_exits_3_and_4_are_environment_errors_that_say_why() {
         let Outcome::Errored(CheckError::Tool(usage)) = pytest_exit(
