@@ -16,7 +16,7 @@ use ruff_python_ast::{Expr, PythonVersion, Stmt};
 use ruff_python_parser::semantic_errors::{
     LazyImportContext, SemanticSyntaxChecker, SemanticSyntaxContext, SemanticSyntaxError,
 };
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::python::PythonFile;
 
@@ -300,8 +300,6 @@ impl SemanticSyntaxContext for Context<'_> {
             .any(|parameter| parameter == name)
     }
 }
-
-use ruff_text_size::TextRange;
 
 struct Walker<'a> {
     checker: SemanticSyntaxChecker,
