@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/common.sh
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 cargo build --release --quiet
 dod="$root/target/release/dod"
@@ -23,10 +24,8 @@ if [ ! -x "$venv/bin/pytest" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check \
     pytest==9.2.0 pytest-cov==7.1.0 coverage==7.17.3 pytest-testmon==2.2.0 freezegun==1.4.0
 fi
-pip download -q --no-deps --no-binary :all: itsdangerous==2.2.0 -d "$work/dl" >/dev/null
-tar xzf "$work/dl/itsdangerous-2.2.0.tar.gz" -C "$work"
 repo="$work/its"
-mv "$work/itsdangerous-2.2.0" "$repo"
+itsdangerous_source "$repo"
 cd "$repo"
 git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm base
 "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$repo"

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/common.sh
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 cargo build --release --quiet
 work=$(mktemp -d)
@@ -15,9 +16,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r examples/upload-service "$work/project"
 cd "$work/project"
 git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm base
-mkdir "$work/bin"
-ln -s "$(command -v git)" "$work/bin/git"
-ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$work/bin/python3"
+fresh_bin "$work/bin"
 export DOD_CACHE_DIR="$work/cache"
 PATH="$work/bin" "$root/target/release/dod" check --all --quiet --only pytest >/dev/null 2>&1 || true
 env=$(ls -d "$work"/cache/envs/*/)

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/common.sh
 
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
 cargo build --release --quiet
@@ -18,9 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r examples/upload-service "$work/project"
 (cd "$work/project" && git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm base)
-mkdir "$work/bin"
-ln -s "$(command -v git)" "$work/bin/git"
-ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$work/bin/python3"
+fresh_bin "$work/bin"
 
 # Every cache of the run lives under $work/cache, emptied before each run.
 export DOD_CACHE_DIR="$work/cache/dod" UV_CACHE_DIR="$work/cache/uv" PIP_CACHE_DIR="$work/cache/pip"

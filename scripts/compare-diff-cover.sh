@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source scripts/common.sh
 cargo build --release --quiet
 dod="$root/target/release/dod"
 work=$(mktemp -d)
@@ -26,8 +27,7 @@ if [ ! -x "$venv/bin/diff-cover" ]; then
 fi
 
 cd "$work"
-pip download -q --no-deps --no-binary :all: itsdangerous==2.2.0 -d "$work/dl" >/dev/null
-tar xzf "$work/dl/itsdangerous-2.2.0.tar.gz"
+itsdangerous_source "$work/itsdangerous-2.2.0"
 
 # repo NAME SOURCE: a git repository holding SOURCE on `main`.
 repo() {

@@ -7,6 +7,13 @@ use common::Project;
 
 const PRICING: &str = "\"\"\"Prices.\"\"\"\n\n\ndef discount(price: int, member: bool) -> int:\n    \"\"\"A member's price.\"\"\"\n    if member:\n        return price - 10\n    return price\n\n\ndef audit(price: int) -> None:  # pragma: no cover\n    \"\"\"Only for debugging.\"\"\"\n    raise RuntimeError(price)\n";
 
+/// pytest and diff-coverage with these output flags and GitHub annotations.
+fn with_outputs(project: &Project, outputs: &[&str]) -> common::Run {
+    let mut args = vec!["--only", "pytest,diff-coverage", "--github"];
+    args.extend_from_slice(outputs);
+    project.check_with(&args, &common::tools_path(), &[])
+}
+
 /// A new function with two branches and a test for one: below 80 %, the
 /// uncovered line is the finding; a second test makes it pass; the
 /// `pragma: no cover` function never counts.
@@ -25,20 +32,16 @@ fn diff_coverage_follows_the_tests_of_the_change() {
         project.out("dod.sarif"),
         project.out("dod.xml"),
     );
-    let run = project.check_with(
+    let run = with_outputs(
+        &project,
         &[
-            "--only",
-            "pytest,diff-coverage",
             "--report",
             report.to_str().unwrap(),
             "--sarif",
             sarif.to_str().unwrap(),
             "--junit",
             junit.to_str().unwrap(),
-            "--github",
         ],
-        &common::tools_path(),
-        &[],
     );
     assert_eq!(run.check("pytest")["status"], "pass", "{run}");
     // Every output carries the uncovered range.
@@ -306,18 +309,14 @@ fn an_uncovered_range_spans_its_lines_in_every_output() {
     );
     project.commit("refund, imported but never called");
     let (report, sarif) = (project.out("report.md"), project.out("dod.sarif"));
-    let run = project.check_with(
+    let run = with_outputs(
+        &project,
         &[
-            "--only",
-            "pytest,diff-coverage",
             "--report",
             report.to_str().unwrap(),
             "--sarif",
             sarif.to_str().unwrap(),
-            "--github",
         ],
-        &common::tools_path(),
-        &[],
     );
     let finding = &run.check("diff-coverage")["findings"][0];
     assert_eq!(

@@ -12,14 +12,6 @@ use std::path::{Path, PathBuf};
 use common::{Project, Run};
 use tempfile::TempDir;
 
-fn fresh_path(with_uv: bool) -> TempDir {
-    common::fresh_path(with_uv)
-}
-
-fn uv() -> PathBuf {
-    common::uv()
-}
-
 /// `dod check --all` with dod provisioning everything.
 fn provisioned(project: &Project, path: &TempDir, args: &[&str]) -> Run {
     let mut all = vec!["--all"];
@@ -83,7 +75,7 @@ fn flask_project(dev_requirements: &str) -> Project {
 #[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn flask_requirements_app_environment_is_built_reused_updated_shown_and_cleaned() {
     let project = flask_project("-r requirements.txt\n");
-    let path = fresh_path(true);
+    let path = common::fresh_path(true);
     let first = provisioned(&project, &path, &[]);
     assert_suite_passes(&first);
     assert!(first.stderr.contains("building (first run only"), "{first}");
@@ -165,7 +157,7 @@ fn flask_requirements_app_environment_is_built_reused_updated_shown_and_cleaned(
 #[test]
 #[ignore = "tier 2: needs ruff, mypy, pytest or PyPI"]
 fn flask_app_pinning_pytest_7_and_8_runs_its_own_pytest() {
-    let path = fresh_path(true);
+    let path = common::fresh_path(true);
     for version in ["7.4.4", "8.2.0"] {
         let project = flask_project(&format!("-r requirements.txt\npytest=={version}\n"));
         let run = provisioned(&project, &path, &[]);
@@ -204,7 +196,7 @@ fn poetry_fastapi_service_gets_its_dependencies() {
         "from fastapi.testclient import TestClient\n\nfrom svc.main import app\n\n\ndef test_read_item() -> None:\n    assert TestClient(app).get(\"/items/3\").json() == {\"id\": 3}\n",
     );
     project.commit("base");
-    let path = fresh_path(false);
+    let path = common::fresh_path(false);
     let run = provisioned(&project, &path, &[]);
     assert_suite_passes(&run);
     let env = env_dir(&run, "pytest");
@@ -242,7 +234,7 @@ fn pep_621_src_layout_package_is_installed_editable() {
         "from greeter.core import greet\n\n\ndef test_greet() -> None:\n    assert greet(\"<b>\") == \"Hello, &lt;b&gt;!\"\n",
     );
     project.commit("base");
-    let path = fresh_path(true);
+    let path = common::fresh_path(true);
     let run = provisioned(&project, &path, &[]);
     assert_suite_passes(&run);
     let env = env_dir(&run, "pytest");
@@ -280,7 +272,7 @@ fn uv_project_is_synced_from_its_lock() {
         "tests/test_core.py",
         "from slugs.core import slug\n\n\ndef test_slug() -> None:\n    assert slug(\"Hello World\") == \"hello-world\"\n",
     );
-    let lock = std::process::Command::new(uv())
+    let lock = std::process::Command::new(common::uv())
         .args(["lock", "--quiet"])
         .current_dir(project.path())
         .output()
@@ -291,7 +283,7 @@ fn uv_project_is_synced_from_its_lock() {
         String::from_utf8_lossy(&lock.stderr)
     );
     project.commit("base");
-    let path = fresh_path(true);
+    let path = common::fresh_path(true);
     let run = provisioned(&project, &path, &[]);
     assert_suite_passes(&run);
     let env = env_dir(&run, "pytest");
@@ -477,7 +469,7 @@ fn a_broken_base_is_reported_before_any_provisioning() {
     let project = Project::new();
     common::done_change(&project);
     project.commit("change");
-    let path = fresh_path(false);
+    let path = common::fresh_path(false);
     let run = project.check_with(
         &["--base", "no-such-branch"],
         path.path().to_str().unwrap(),

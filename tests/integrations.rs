@@ -93,34 +93,6 @@ fn not_in_github_no_annotations() {
     assert!(!run.stdout.contains("::error"), "{run}");
 }
 
-/// Runs `dod hook` with `input` on stdin, as an agent would.
-fn hook(project: &Project, input: &str) -> Run {
-    use std::io::Write as _;
-    let mut child = common::dod()
-        .arg("hook")
-        .current_dir(project.out.path())
-        .env("PATH", tools_path())
-        .env("DOD_CACHE_DIR", project.cache.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        json: None,
-    }
-}
-
 /// The event Claude Code sends on `Stop`.
 fn stop_event(project: &Project, active: bool) -> String {
     serde_json::json!({
@@ -138,7 +110,7 @@ fn stop_event(project: &Project, active: bool) -> String {
 fn hook_lets_a_done_task_stop() {
     let project = Project::new();
     common::done_change(&project);
-    let run = hook(&project, &stop_event(&project, false));
+    let run = common::hook(&project, &stop_event(&project, false));
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
 }
 
@@ -161,7 +133,7 @@ fn hook_from_a_subdirectory_gates_the_whole_project() {
         "stop_hook_active": false,
     })
     .to_string();
-    let run = hook(&project, &event);
+    let run = common::hook(&project, &event);
     assert_eq!(run.code, 0, "{run}");
     let decision: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(decision["decision"], "block", "{run}");
@@ -174,7 +146,7 @@ fn hook_from_a_subdirectory_gates_the_whole_project() {
 fn hook_blocks_a_task_that_is_not_done() {
     let project = Project::new();
     project.write("app/calc.py", &format!("import os\n{}", common::CALC));
-    let run = hook(&project, &stop_event(&project, false));
+    let run = common::hook(&project, &stop_event(&project, false));
     assert_eq!(run.code, 0, "{run}");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "one JSON object: {run}");
@@ -203,7 +175,7 @@ fn hook_blocks_a_task_that_is_not_done() {
 fn hook_never_blocks_when_already_continuing() {
     let project = Project::new();
     project.write("app/calc.py", &format!("import os\n{}", common::CALC));
-    let run = hook(&project, &stop_event(&project, true));
+    let run = common::hook(&project, &stop_event(&project, true));
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run}");
 }
 
@@ -212,7 +184,7 @@ fn hook_does_not_block_when_dod_cannot_run() {
     let project = Project::new();
     project.write("app/calc.py", &format!("import os\n{}", common::CALC));
     project.write("dod.toml", "[checks.ruff]\ntimout = 5\n");
-    let run = hook(&project, &stop_event(&project, false));
+    let run = common::hook(&project, &stop_event(&project, false));
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
     assert!(
         run.stderr.contains("timout") && run.stderr.contains("not blocking"),
@@ -223,7 +195,7 @@ fn hook_does_not_block_when_dod_cannot_run() {
 #[test]
 fn hook_does_not_block_on_invalid_input() {
     let project = Project::new();
-    let run = hook(&project, "this is not json");
+    let run = common::hook(&project, "this is not json");
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run}");
     assert!(run.stderr.contains("as the expected JSON"), "{run}");
 }
@@ -248,7 +220,7 @@ fn hook_fast_profile_runs_only_the_changed_tests() {
         "tests/test_more.py",
         "from app.calc import add\n\n\ndef test_more() -> None:\n    assert add(1, 1) == 2\n",
     );
-    let run = hook(&project, &stop_event(&project, false));
+    let run = common::hook(&project, &stop_event(&project, false));
     assert_eq!(
         (run.code, run.stdout.as_str()),
         (0, ""),
@@ -258,7 +230,7 @@ fn hook_fast_profile_runs_only_the_changed_tests() {
         "tests/test_more.py",
         "def test_more() -> None:\n    assert 1 == 2\n",
     );
-    let run = hook(&project, &stop_event(&project, false));
+    let run = common::hook(&project, &stop_event(&project, false));
     assert!(
         run.stdout.contains("tests/test_more.py::test_more failed"),
         "{run}"

@@ -323,28 +323,9 @@ fn a_secret_in_tool_output_and_test_ids_never_reaches_any_output() {
         texts.push(("output", std::fs::read_to_string(path).unwrap()));
     }
     // The hook's block reason, on the same change.
-    let mut child = common::dod()
-        .arg("hook")
-        .current_dir(project.out.path())
-        .env("PATH", tools_path())
-        .env("DOD_CACHE_DIR", project.cache.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let event = serde_json::json!({"cwd": project.path(), "hook_event_name": "Stop"});
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(event.to_string().as_bytes())
-            .unwrap();
-    }
-    let hook = child.wait_with_output().unwrap();
-    let reason = String::from_utf8_lossy(&hook.stdout).into_owned();
+    let event = serde_json::json!({"cwd": project.path(), "hook_event_name": "Stop"});
+    let hook = common::hook(&project, &event.to_string());
+    let reason = hook.stdout;
     assert!(reason.contains("\"block\""), "{reason}");
     texts.push(("hook", reason));
     texts.push((

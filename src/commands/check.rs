@@ -78,14 +78,6 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
     let mut settings = Settings::resolve(root, options, source, args)?;
     if profile == Profile::Hook {
         // The hook's profile: the test run on the changed tests only, or none.
-        // Coverage of part of the suite (or of none) says nothing about
-        // the change: the hook measures it only with the whole suite.
-        if settings.hook.pytest.unwrap_or_default() != config::HookPytest::All {
-            settings
-                .selection
-                .skip
-                .push(crate::checks::Builtin::DiffCoverage.as_str().to_owned());
-        }
         match settings.hook.pytest.unwrap_or_default() {
             config::HookPytest::All => {}
             config::HookPytest::Affected => settings.affected = true,
@@ -102,8 +94,11 @@ pub fn gate(args: &CheckArgs, profile: Profile) -> anyhow::Result<(Report, Setti
         }
     }
     crate::python::set_max_file_size(settings.max_file_size);
-    // Coverage of some of the tests says nothing of the change.
-    if settings.affected {
+    // Coverage of part of the suite (or of none) says nothing about the
+    // change: diff-coverage runs only with the whole suite.
+    let no_suite = profile == Profile::Hook
+        && settings.hook.pytest.unwrap_or_default() == config::HookPytest::Skip;
+    if settings.affected || settings.changed_tests_only || no_suite {
         settings
             .selection
             .skip

@@ -73,16 +73,7 @@ impl Installer {
                 .args(["pip", "install", "--quiet", "--python"])
                 .args([python.as_os_str()])
                 .args(args),
-            Installer::Pip => ProcessSpec::new(python, root)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--disable-pip-version-check",
-                    "--no-input",
-                    "--quiet",
-                ])
-                .args(args),
+            Installer::Pip => pip_install(python, root).args(args),
         };
         quiet(spec)
     }
@@ -101,6 +92,18 @@ impl Installer {
             .env("UV_PROJECT_ENVIRONMENT", dir);
         Some(quiet(spec))
     }
+}
+
+/// `python -m pip install`, quiet and never asking.
+fn pip_install(python: &Path, root: &Path) -> ProcessSpec {
+    ProcessSpec::new(python, root).args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+    ])
 }
 
 fn quiet(spec: ProcessSpec) -> ProcessSpec {
@@ -130,16 +133,8 @@ pub async fn bootstrap_uv(cache: &Path, python3: &Path, root: &Path) -> Result<P
     let staging = target.with_extension("partial");
     let _ = std::fs::remove_dir_all(&staging);
     let spec = quiet(
-        ProcessSpec::new(python3, root)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                "--target",
-            ])
+        pip_install(python3, root)
+            .args(["--target"])
             .args([staging.as_os_str()])
             .args([format!("uv=={UV_PIN}")]),
     );

@@ -171,6 +171,15 @@ pub struct ManagedEnv {
 }
 
 impl ManagedEnv {
+    fn ready(bin: PathBuf, pinned_by: BTreeMap<String, PinnedBy>) -> ManagedEnv {
+        ManagedEnv {
+            bin,
+            tools_error: None,
+            project_error: None,
+            pinned_by,
+        }
+    }
+
     fn failed(error: String) -> ManagedEnv {
         ManagedEnv {
             bin: PathBuf::new(),
@@ -212,12 +221,7 @@ pub async fn ensure(
     let state = State::read(&dir);
     if ready(&state, &plan) {
         touch(&dir, state);
-        return ManagedEnv {
-            bin,
-            tools_error: None,
-            project_error: None,
-            pinned_by: plan.pinned_by,
-        };
+        return ManagedEnv::ready(bin, plan.pinned_by);
     }
     if let Err(error) = std::fs::create_dir_all(envs_dir()) {
         return ManagedEnv::failed(format!(
@@ -233,12 +237,7 @@ pub async fn ensure(
     let state = State::read(&dir);
     if ready(&state, &plan) {
         touch(&dir, state);
-        return ManagedEnv {
-            bin,
-            tools_error: None,
-            project_error: None,
-            pinned_by: plan.pinned_by,
-        };
+        return ManagedEnv::ready(bin, plan.pinned_by);
     }
 
     let started = Instant::now();

@@ -104,13 +104,18 @@ impl TestRules {
     /// too.
     pub fn is_test_module(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        name == "tests.py"
-            || self.files.iter().any(|pattern| match pattern {
-                // A pattern with a directory matches the path, as pytest's
-                // `fnmatch_ex` does.
-                Pattern::Glob(glob) if glob.glob().glob().contains('/') => glob.is_match(path),
-                pattern => pattern.matches(name),
-            })
+        name == "tests.py" || self.matches_python_files(path)
+    }
+
+    /// Whether `python_files` names the module (Django's `tests.py` aside).
+    fn matches_python_files(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.files.iter().any(|pattern| match pattern {
+            // A pattern with a directory matches the path, as pytest's
+            // `fnmatch_ex` does.
+            Pattern::Glob(glob) if glob.glob().glob().contains('/') => glob.is_match(path),
+            pattern => pattern.matches(name),
+        })
     }
 
     /// Whether pytest collects a class of this name (a `unittest.TestCase`
@@ -170,15 +175,7 @@ pub fn no_tests_hint(root: &std::path::Path) -> String {
         crate::python::discover(root, root.join(".git").exists(), crate::python::is_python);
     let matching: Vec<&String> = python
         .iter()
-        .filter(|path| {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            rules.files.iter().any(|pattern| match pattern {
-                Pattern::Glob(glob) if glob.glob().glob().contains('/') => {
-                    glob.is_match(path.as_str())
-                }
-                pattern => pattern.matches(name),
-            })
-        })
+        .filter(|path| rules.matches_python_files(path))
         .collect();
     let quoted = patterns
         .iter()

@@ -175,6 +175,35 @@ impl Project {
     }
 }
 
+/// Runs `dod hook` with `input` on stdin, as an agent would, with the
+/// pinned tools on PATH.
+pub fn hook(project: &Project, input: &str) -> Run {
+    use std::io::Write as _;
+    let mut child = dod()
+        .arg("hook")
+        .current_dir(project.out.path())
+        .env("PATH", tools_path())
+        .env("DOD_CACHE_DIR", project.cache.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        json: None,
+    }
+}
+
 /// The `dod` binary with an environment that nothing outside the test steers.
 pub fn dod() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dod"));

@@ -140,11 +140,7 @@ fn test_result(case: &TestCase) -> TestCaseResult {
 /// differs from its classname's module in the same folder: a test method
 /// a class in another module inherits.
 fn inherited_from(path: &str, classname: &str) -> Option<String> {
-    let parts: Vec<&str> = classname.split('.').collect();
-    let modules = parts
-        .iter()
-        .take_while(|part| !part.starts_with(|c: char| c.is_ascii_uppercase()))
-        .count();
+    let (parts, modules) = module_parts(classname);
     if modules == parts.len() || modules == 0 {
         return None;
     }
@@ -169,12 +165,19 @@ fn inherited_from(path: &str, classname: &str) -> Option<String> {
 /// xunit2 has no `file`: `tests.test_app.TestK` is `tests/test_app.py`
 /// (the capitalised parts at the end are classes; modules are lower case).
 fn path_of_classname(classname: &str) -> Option<String> {
+    let (parts, modules) = module_parts(classname);
+    (modules > 0).then(|| format!("{}.py", parts[..modules].join("/")))
+}
+
+/// A classname's dotted parts and how many lead as modules (lower case)
+/// before the classes (capitalised).
+fn module_parts(classname: &str) -> (Vec<&str>, usize) {
     let parts: Vec<&str> = classname.split('.').collect();
     let modules = parts
         .iter()
         .take_while(|part| !part.starts_with(|c: char| c.is_ascii_uppercase()))
         .count();
-    (modules > 0).then(|| format!("{}.py", parts[..modules].join("/")))
+    (parts, modules)
 }
 
 fn first_line(text: &str) -> String {
