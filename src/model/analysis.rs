@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use ruff_python_ast::comparable::ComparableStmt;
+use ruff_python_ast::comparable::{ComparableExpr, ComparableStmt};
 use ruff_python_ast::{Expr, Stmt, StmtClassDef, StmtFunctionDef};
 use ruff_text_size::{Ranged, TextSize};
 
@@ -29,6 +29,48 @@ impl Function<'_> {
     pub fn body_key(&self) -> Vec<ComparableStmt<'_>> {
         self.node.body.iter().map(ComparableStmt::from).collect()
     }
+
+    /// What the function does when called: its decorators, whether it is
+    /// async, its parameters' names and defaults and its body without the
+    /// docstring. Equal for two versions that differ only in annotations,
+    /// the docstring, comments or formatting: no test could tell them apart.
+    pub fn behaviour_key(&self) -> BehaviourKey<'_> {
+        let body = match self.node.body.split_first() {
+            Some((Stmt::Expr(first), rest)) if first.value.is_string_literal_expr() => rest,
+            _ => &self.node.body[..],
+        };
+        BehaviourKey {
+            is_async: self.node.is_async,
+            decorators: self
+                .node
+                .decorator_list
+                .iter()
+                .map(|decorator| ComparableExpr::from(&decorator.expression))
+                .collect(),
+            parameters: self
+                .node
+                .parameters
+                .iter()
+                .map(|parameter| {
+                    (
+                        parameter.name().as_str(),
+                        parameter.is_variadic(),
+                        parameter.default().map(ComparableExpr::from),
+                    )
+                })
+                .collect(),
+            body: body.iter().map(ComparableStmt::from).collect(),
+        }
+    }
+}
+
+/// See `Function::behaviour_key`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BehaviourKey<'a> {
+    is_async: bool,
+    decorators: Vec<ComparableExpr<'a>>,
+    parameters: Vec<(&'a str, bool, Option<ComparableExpr<'a>>)>,
+    body: Vec<ComparableStmt<'a>>,
 }
 
 /// Every function and method, in source order, wherever it is defined

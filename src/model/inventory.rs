@@ -73,6 +73,20 @@ pub fn changed_functions(versions: &Versions) -> Vec<Function<'_>> {
     changed
 }
 
+/// Functions added, or changed in what they do when called (not only in
+/// annotations, docstrings, comments or formatting), in source order.
+pub fn behaviour_changed_functions(versions: &Versions) -> Vec<Function<'_>> {
+    let before = by_name(versions.base.as_ref());
+    changed_functions(versions)
+        .into_iter()
+        .filter(|function| {
+            before
+                .get(&function.qualname)
+                .is_none_or(|old| old.behaviour_key() != function.behaviour_key())
+        })
+        .collect()
+}
+
 /// Whether a module's code changed (not only comments or formatting).
 pub fn code_changed(versions: &Versions) -> bool {
     let Some(head) = &versions.head else {

@@ -9,7 +9,7 @@ use crate::config::FilterMode;
 use crate::diagnostic::{
     Facts, Finding, Headline, Item, Location, Outcome, Ran, Severity, TestOutcome,
 };
-use crate::model::inventory::{changed_functions, code_changed};
+use crate::model::inventory::{behaviour_changed_functions, changed_functions, code_changed};
 use crate::python;
 
 declare_check! {
@@ -209,7 +209,9 @@ fn untested_functions(versions: &Versions, data: &CoverageData, added: &[&str]) 
             .any(|id| test == *id || test.starts_with(&format!("{id}[")))
     };
     let mut findings = Vec::new();
-    for function in changed_functions(versions) {
+    // A function whose annotations or docstring alone changed does nothing
+    // new that a test could see.
+    for function in behaviour_changed_functions(versions) {
         if function
             .qualname
             .split('.')
